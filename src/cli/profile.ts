@@ -1,0 +1,152 @@
+import { type Command, Option } from 'commander'
+import { PRESET_NAMES, PRESETS, type PresetName } from '../model/downstream.js'
+import {
+  BUILTIN_PROFILE_NAME,
+  DEFAULT_ESTIMATES,
+  type DerivedProfile,
+  deriveRates,
+  predictWorkers,
+  resolveProfile,
+  type WorkerPrediction,
+} from '../profile/index.js'
+import { numberOption } from './options.js'
+import { formatNumber, formatTable } from './table.js'
+
+interface ProfileFlags {
+  profile: string
+  checkInsPerHour?: number
+  preCheckInsPerHour?: number
+  scale: number
+  withDemographics?: boolean
+  json?: boolean
+  workers?: number
+  preset?: PresetName
+}
+
+export function registerProfileCommand(program: Command): void {
+  program
+    .command('profile')
+    .description('print the load a profile asks for: requests per minute and second per endpoint')
+    .addOption(
+      new Option('--profile <name|file>', 'built-in profile or a YAML/JSON profile file').default(
+        BUILTIN_PROFILE_NAME,
+      ),
+    )
+    .addOption(
+      numberOption(
+        '--check-ins-per-hour <n>',
+        `day-of check-ins an hour (default ${DEFAULT_ESTIMATES.checkInsPerHour})`,
+        {
+          min: 0,
+        },
+      ),
+    )
+    .addOption(
+      numberOption(
+        '--pre-check-ins-per-hour <n>',
+        `pre-check-ins an hour (default ${DEFAULT_ESTIMATES.preCheckInsPerHour})`,
+        { min: 0 },
+      ),
+    )
+    .addOption(numberOption('--scale <x>', 'multiply every rate', { min: 0, exclusiveMin: true }).default(1))
+    .option(
+      '--with-demographics',
+      'add the PATCH demographics step to the day-of flow (as the 2022 test did)',
+    )
+    .addOption(
+      numberOption('--workers <n>', "predict, by Little's law, when a pool of N workers saturates", {
+        min: 1,
+        integer: true,
+      }),
+    )
+    .addOption(
+      new Option('--preset <name>', 'stand-in preset whose downstream delays the prediction uses').choices(
+        PRESET_NAMES,
+      ),
+    )
+    .option('--json', 'print JSON for scripts')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  checkin-load profile
+  checkin-load profile --scale 2 --json
+  checkin-load profile --workers 240 --preset staging-2022`,
+    )
+    .action((flags: ProfileFlags) => {
+      const profile = resolveProfile(flags.profile, {
+        ...(flags.checkInsPerHour !== undefined && { checkInsPerHour: flags.checkInsPerHour }),
+        ...(flags.preCheckInsPerHour !== undefined && { preCheckInsPerHour: flags.preCheckInsPerHour }),
+        withDemographics: flags.withDemographics === true,
+      })
+      const derived = deriveRates(profile, flags.scale)
+      const wantsPrediction = flags.workers !== undefined || flags.preset !== undefined
+      const preset = PRESETS[flags.preset ?? 'staging-2022']
+      const prediction = wantsPrediction
+        ? predictWorkers(profile, preset, flags.workers ?? preset.workers)
+        : undefined
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(profileJson(derived, prediction), null, 2)}\n`
+          : profileText(derived, prediction),
+      )
+    })
+}
+
+const round = (value: number, decimals: number) => Number(value.toFixed(decimals))
+
+export function profileJson(derived: DerivedProfile, prediction?: WorkerPrediction) {
+  return {
+    profile: derived.profile,
+    scale: derived.scale,
+    flows: Object.fromEntries(
+      derived.flows.map((f) => [f.name, { perMinute: round(f.perMinute, 3), perHour: round(f.perHour, 1) }]),
+    ),
+    endpoints: Object.fromEntries(
+      derived.endpoints.map((e) => [
+        e.endpoint,
+        { method: e.method, rpm: round(e.rpm, 3), rps: round(e.rps, 3) },
+      ]),
+    ),
+    totalRpm: round(derived.totalRpm, 3),
+    totalRps: round(derived.totalRps, 3),
+    ...(prediction && {
+      prediction: {
+        preset: prediction.preset,
+        workers: prediction.workers,
+        busyWorkersAt1x: round(prediction.busyAt1x, 1),
+        busyWorkersAtScale: round(prediction.busyAt1x * derived.scale, 1),
+        saturationShare: round(prediction.saturationShare, 3),
+      },
+    }),
+  }
+}
+
+export function profileText(derived: DerivedProfile, prediction?: WorkerPrediction): string {
+  const rows = derived.endpoints.map((e) => [
+    e.endpoint,
+    e.method,
+    formatNumber(e.rpm, 2),
+    formatNumber(e.rps, 2),
+  ])
+  rows.push(['total', '', formatNumber(derived.totalRpm, 2), formatNumber(derived.totalRps, 2)])
+  const flows = derived.flows
+    .map(
+      (f) => `  ${f.name}: ${formatNumber(f.perHour, 1)} an hour (${formatNumber(f.perMinute, 2)} a minute)`,
+    )
+    .join('\n')
+  let text = `Profile ${derived.profile} at ${derived.scale}x\n\nFlows:\n${flows}\n\n${formatTable(['endpoint', 'method', 'rpm', 'req/s'], rows, { leftColumns: [0, 1] })}\n`
+  if (prediction) {
+    const atScale = prediction.busyAt1x * derived.scale
+    text +=
+      `\nLittle's law with the ${prediction.preset} preset's downstream delays:\n` +
+      `  busy workers at 1x: ${formatNumber(prediction.busyAt1x, 1)}` +
+      (derived.scale !== 1 ? `, at ${derived.scale}x: ${formatNumber(atScale, 1)}` : '') +
+      `\n  a pool of ${prediction.workers} workers saturates at ${formatNumber(prediction.saturationShare, 2)}x of the profile` +
+      ` (${formatNumber((derived.totalRps / derived.scale) * prediction.saturationShare, 1)} req/s)\n` +
+      (atScale > prediction.workers
+        ? `  at ${derived.scale}x the pool is short by ${formatNumber(atScale - prediction.workers, 1)} workers: the backlog grows without bound\n`
+        : `  at ${derived.scale}x the pool is ${formatNumber((atScale / prediction.workers) * 100, 0)}% busy\n`)
+  }
+  return text
+}

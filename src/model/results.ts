@@ -1,0 +1,180 @@
+import { z } from 'zod'
+import { ERROR_KINDS } from './error-kinds.js'
+
+/**
+ * The result files of a run (DESIGN.md §4). Both are public interfaces: users script against
+ * summary.json, and `report`, `compare` and `merge` read them back. Declared once here as zod
+ * schemas; the TypeScript types are inferred from them.
+ *
+ * results/<run-id>/
+ *   series.ndjson  one JSON object a line: a `header` line first, then one `second` line per
+ *                  second of the run (appended and flushed as it goes), then an `end` line when
+ *                  the run ended cleanly. A run killed by SIGKILL lacks the `end` line and may end
+ *                  in a torn line: readers ignore a last line that does not parse.
+ *   summary.json   written at the end, or rebuilt from series.ndjson by `checkin-load report`.
+ *   report.html    self-contained HTML report.
+ */
+export const SCHEMA_VERSION = 1
+
+const errorCounts = z.partialRecord(z.enum(ERROR_KINDS), z.number().int().nonnegative())
+/** Counts by HTTP status code, keyed by the code as a string ("200", "503"). */
+const statusCounts = z.record(z.string(), z.number().int().nonnegative())
+
+export const latencyStatsSchema = z.object({
+  min: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+  mean: z.number(),
+})
+
+/** One endpoint's counts and histograms over one second (or any interval). */
+export const intervalStatsSchema = z.object({
+  /** requests the schedule intended to send in this interval (sent + dropped) */
+  asked: z.number().int().nonnegative(),
+  /** requests that completed (answered or failed) in this interval: ok + all errors */
+  requests: z.number().int().nonnegative(),
+  ok: z.number().int().nonnegative(),
+  /** requests never sent because the in-flight cap was full when their flow arrived */
+  dropped: z.number().int().nonnegative(),
+  errors: errorCounts,
+  status: statusCounts,
+  /** encoded HDR histograms (µs): latency from the intended send time, from the actual send, send lag */
+  latency: z.string(),
+  latencyFromSend: z.string(),
+  sendLag: z.string(),
+})
+export type IntervalStats = z.infer<typeof intervalStatsSchema>
+
+export const generatorHealthSchema = z.object({
+  /** event-loop lag p99 over the interval, ms */
+  eventLoopLagMsP99: z.number().nonnegative(),
+  /** CPU used by the generator process over the interval, % of one core */
+  cpuPct: z.number().nonnegative(),
+  rssMb: z.number().nonnegative(),
+  /** flows in flight at the end of the interval */
+  inFlight: z.number().int().nonnegative(),
+})
+export type GeneratorHealth = z.infer<typeof generatorHealthSchema>
+
+export const shardSchema = z.object({
+  index: z.number().int().nonnegative(),
+  count: z.number().int().positive(),
+})
+export type Shard = z.infer<typeof shardSchema>
+
+export const seriesHeaderSchema = z.object({
+  type: z.literal('header'),
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  target: z.string(),
+  startedAt: z.string(),
+  /** epoch ms of the run's time zero; second lines count from it */
+  startedAtMs: z.number(),
+  shard: shardSchema.optional(),
+  /** the validated RunConfig, secrets redacted */
+  config: z.record(z.string(), z.unknown()),
+  /** the derived per-endpoint rates at 1x scale x --scale (rpm), for the report */
+  profile: z.record(z.string(), z.unknown()),
+  /** endpoint ids in the order of the profile */
+  endpoints: z.array(z.string()),
+})
+export type SeriesHeader = z.infer<typeof seriesHeaderSchema>
+
+export const seriesSecondSchema = z.object({
+  type: z.literal('second'),
+  /** whole seconds since startedAtMs: this line covers [t, t+1) */
+  t: z.number().int().nonnegative(),
+  /** share of the profile asked at the end of this second (after --scale) */
+  share: z.number().nonnegative(),
+  endpoints: z.record(z.string(), intervalStatsSchema),
+  generator: generatorHealthSchema,
+})
+export type SeriesSecond = z.infer<typeof seriesSecondSchema>
+
+export const END_REASONS = [
+  'completed',
+  'interrupted',
+  'aborted_by_threshold',
+  'write_failed',
+  'error',
+] as const
+export type EndReason = (typeof END_REASONS)[number]
+
+export const seriesEndSchema = z.object({
+  type: z.literal('end'),
+  endedAt: z.string(),
+  reason: z.enum(END_REASONS),
+  /** flows still in flight when the graceful-end wait ran out (counted as timeouts) */
+  abandonedInFlight: z.number().int().nonnegative(),
+})
+export type SeriesEnd = z.infer<typeof seriesEndSchema>
+
+export const seriesLineSchema = z.discriminatedUnion('type', [
+  seriesHeaderSchema,
+  seriesSecondSchema,
+  seriesEndSchema,
+])
+export type SeriesLine = z.infer<typeof seriesLineSchema>
+
+/** One endpoint (or the total) over the whole run, as in summary.json. */
+export const endpointSummarySchema = z.object({
+  requests: z.number().int().nonnegative(),
+  ok: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  errors: errorCounts,
+  status: statusCounts,
+  /** rate the profile asked for, averaged over the run (req/s), including dropped */
+  expectedRps: z.number().nonnegative(),
+  /** completed requests per second over the run */
+  achievedRps: z.number().nonnegative(),
+  latencyMs: latencyStatsSchema,
+  latencyFromSendMs: latencyStatsSchema,
+  sendLagMs: latencyStatsSchema,
+  /** encoded HDR histogram (µs) of latency from the intended time: mergeable */
+  histogram: z.string(),
+  histogramFromSend: z.string(),
+  histogramSendLag: z.string(),
+})
+export type EndpointSummary = z.infer<typeof endpointSummarySchema>
+
+export const thresholdResultSchema = z.object({
+  /** the metric with its tags, e.g. http_req_duration{endpoint:post_session} */
+  metric: z.string(),
+  /** the condition, e.g. p(95)<500 */
+  expr: z.string(),
+  /** the measured value the condition was checked against (ms for durations) */
+  value: z.number().nullable(),
+  ok: z.boolean(),
+  abortOnFail: z.boolean().optional(),
+})
+export type ThresholdResult = z.infer<typeof thresholdResultSchema>
+
+export const summarySchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  target: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  durationS: z.number().nonnegative(),
+  /** how the run ended; `incomplete` when rebuilt from a series without an end line */
+  endReason: z.union([z.enum(END_REASONS), z.literal('incomplete')]),
+  shards: z.array(shardSchema).optional(),
+  config: z.record(z.string(), z.unknown()),
+  profile: z.record(z.string(), z.unknown()),
+  endpoints: z.record(z.string(), endpointSummarySchema),
+  total: endpointSummarySchema,
+  generator: z.object({
+    eventLoopLagMsP99: z.number().nonnegative(),
+    cpuPct: z.number().nonnegative(),
+    maxRssMb: z.number().nonnegative(),
+    trustworthy: z.boolean(),
+    /** why the generator's timing is not to be trusted, when it is not */
+    warnings: z.array(z.string()),
+  }),
+  thresholds: z.array(thresholdResultSchema),
+  passed: z.boolean(),
+})
+export type Summary = z.infer<typeof summarySchema>
