@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { EXIT, isCheckinLoadError } from '../errors.js'
 import { registerCapacityCommand } from './capacity.js'
 import { registerCompareCommand } from './compare.js'
+import { registerConfigCommand } from './config.js'
 import { registerK8sCommand } from './k8s.js'
 import { registerMergeCommand } from './merge.js'
 import { registerMockCommand } from './mock.js'
@@ -19,7 +20,6 @@ export function buildProgram(): Command {
       'Open-model load tests for the vets-api check-in endpoints, with an embedded stand-in vets-api.',
     )
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
   registerRunCommand(program)
@@ -30,8 +30,9 @@ export function buildProgram(): Command {
   registerCapacityCommand(program)
   registerMergeCommand(program)
   registerK8sCommand(program)
+  registerConfigCommand(program)
   for (const command of program.commands) {
-    command.exitOverride().showHelpAfterError('(run with --help for usage)')
+    command.exitOverride()
   }
   return program
 }

@@ -61,7 +61,10 @@ export const runConfigSchema = z.strictObject({
   /** folder under which the run folder results/<run-id> is written */
   out: z.string().default('results'),
   /** run id (the run folder's name); default: time + random suffix */
-  runId: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+  runId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .optional(),
   prometheusPort: z.number().int().min(0).max(65_535).optional(),
   prometheusHost: z.string().default('127.0.0.1'),
   /** keep the Prometheus endpoint up this long after the run, so the last scrape sees the end */
@@ -72,7 +75,9 @@ export const runConfigSchema = z.strictObject({
   tags: z.array(z.string()).default([]),
   /** worker processes, each one shard of the arrivals */
   workers: z.number().int().positive().optional(),
-  shard: z.strictObject({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+  shard: z
+    .strictObject({ index: z.number().int().nonnegative(), count: z.number().int().positive() })
+    .optional(),
   /** wall-clock start (epoch ms), shared by shards */
   startAtMs: z.number().int().optional(),
   seed: z.number().int().optional(),

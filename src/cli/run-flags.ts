@@ -1,0 +1,217 @@
+import { type Command, Option } from 'commander'
+import { parseStartAt, type RunConfigSources, resolveRunConfig } from '../config/load.js'
+import { parseHeader, parseShard, parseStages } from '../config/parse.js'
+import { ARRIVAL_PROCESSES, type RunConfig, type RunConfigInput } from '../config/schema.js'
+import { ConfigError } from '../errors.js'
+import { PRESET_NAMES } from '../model/downstream.js'
+import { BUILTIN_PROFILE_NAME } from '../profile/index.js'
+import { durationOption, listOption, numberOption } from './options.js'
+
+/**
+ * The flags of `run` (and of the commands that run load: capacity, k8s), each mapped onto a
+ * RunConfig key. No flag has a commander default: an absent flag leaves the config file's value
+ * or the schema's default in place (defaults <- config file <- flags).
+ */
+export function addRunFlags(command: Command): Command {
+  return command
+    .option('--target <url>', 'base URL of the target (default: start the embedded stand-in on loopback)')
+    .option('--config <file>', 'YAML or JSON config file (flags override it)')
+    .option(
+      '--profile <name|file>',
+      `built-in profile or a YAML/JSON profile file (default ${BUILTIN_PROFILE_NAME})`,
+    )
+    .addOption(
+      numberOption('--check-ins-per-hour <n>', 'day-of check-ins an hour (default 35280)', { min: 0 }),
+    )
+    .addOption(
+      numberOption('--pre-check-ins-per-hour <n>', 'pre-check-ins an hour (default 145000)', { min: 0 }),
+    )
+    .option('--with-demographics', 'add the PATCH demographics step to the day-of flow')
+    .addOption(
+      numberOption('--scale <x>', 'multiply every rate of the profile (default 1)', {
+        min: 0,
+        exclusiveMin: true,
+      }),
+    )
+    .addOption(durationOption('--duration <d>', 'hold 1x for this long, e.g. 90s, 5m (instead of --stages)'))
+    .addOption(
+      new Option(
+        '--stages <list>',
+        'DURATION:SHARE list; the share moves linearly, e.g. "1m:0.1,5m:1" (default "10s:0.2,10s:1,40s:1")',
+      ).argParser(parseStages),
+    )
+    .addOption(
+      new Option('--arrival <process>', 'arrival process (default poisson)').choices(ARRIVAL_PROCESSES),
+    )
+    .addOption(
+      numberOption(
+        '--max-in-flight <n>',
+        'most flows in flight; arrivals beyond are dropped and counted (default 10000)',
+        { min: 1, integer: true },
+      ),
+    )
+    .addOption(durationOption('--timeout <d>', 'per-request timeout (default 30s)'))
+    .addOption(
+      numberOption('--connections <n>', 'TCP connections to the target (default: up to the in-flight cap)', {
+        min: 1,
+        integer: true,
+      }),
+    )
+    .addOption(
+      listOption('--header <header>', 'extra request header "Name: value" (repeatable; values never logged)'),
+    )
+    .addOption(
+      listOption('--header-from-env <name=VAR>', 'header whose value comes from env var VAR (repeatable)'),
+    )
+    .option('--insecure', 'accept any TLS certificate')
+    .option('--ca <file>', 'PEM file of a CA to trust for the target')
+    .addOption(
+      listOption(
+        '--threshold <expr>',
+        "SLO in k6 syntax, e.g. 'http_req_duration{endpoint:post_session}: p(95)<500' (repeatable)",
+      ),
+    )
+    .option('--no-default-slos', 'do not judge the built-in SLO set of the check-in profile')
+    .option('--out <dir>', 'folder for run folders (default results)')
+    .option('--run-id <id>', 'name of the run folder (default: time + random suffix)')
+    .addOption(
+      numberOption('--prometheus-port <n>', 'serve Prometheus metrics on this port during the run', {
+        min: 0,
+        max: 65535,
+        integer: true,
+      }),
+    )
+    .option('--prometheus-host <host>', 'address for the Prometheus endpoint (default 127.0.0.1)')
+    .addOption(
+      durationOption('--prometheus-linger <d>', 'keep the Prometheus endpoint up after the run (default 5s)'),
+    )
+    .option('--dogstatsd <host:port>', 'send DogStatsD metrics to this agent')
+    .addOption(listOption('--tag <key:value>', 'global metric tag (repeatable)'))
+    .addOption(
+      numberOption('--workers <n>', 'worker processes, each a shard of the arrivals', {
+        min: 1,
+        integer: true,
+      }),
+    )
+    .addOption(
+      new Option('--shard <i/n>', 'run the i-th of n equal slices of the arrivals').argParser(parseShard),
+    )
+    .addOption(
+      new Option('--start-at <time>', 'wall-clock start, ISO-8601 UTC (shards start together)').argParser(
+        parseStartAt,
+      ),
+    )
+    .addOption(
+      numberOption('--seed <n>', 'seed for arrivals and test data (reproducible runs)', { integer: true }),
+    )
+    .option('--allow-production', 'allow a production VA.gov host as target')
+    .option('--no-limits', 'allow rates over 20,000 req/s and runs over 4 h')
+    .option('--quiet', 'no live view; only the summary')
+    .addOption(
+      new Option('--mock-preset <name>', 'preset of the embedded stand-in (default fast)').choices(
+        PRESET_NAMES,
+      ),
+    )
+    .addOption(
+      numberOption('--mock-time-scale <f>', "multiply the embedded stand-in's delays", {
+        min: 0,
+        exclusiveMin: true,
+      }),
+    )
+    .addOption(
+      numberOption('--mock-workers <n>', 'worker pool of the embedded stand-in', { min: 1, integer: true }),
+    )
+    .option('--baseline <dir>', 'compare with this earlier run in the report')
+    .option('--junit <file>', 'write a JUnit XML file, one test case per threshold')
+    .option('--markdown <file>', 'write a Markdown summary (for a CI job summary page)')
+}
+
+/** Splits "metric{tags}: cond1, cond2" at the first colon outside the braces. */
+export function splitThresholdFlag(text: string): { metric: string; conditions: [string, ...string[]] } {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === '{') depth++
+    else if (ch === '}') depth--
+    else if (ch === ':' && depth === 0) {
+      const metric = text.slice(0, i).trim()
+      const conditions = text
+        .slice(i + 1)
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean)
+      if (metric && conditions.length > 0) return { metric, conditions: conditions as [string, ...string[]] }
+      break
+    }
+  }
+  throw new ConfigError(
+    `invalid --threshold "${text}": write METRIC{TAGS}: CONDITION, like 'http_req_duration{endpoint:post_session}: p(95)<500'`,
+  )
+}
+
+function parseHeaderFromEnv(text: string): [string, string] {
+  const eq = text.indexOf('=')
+  const [name] = parseHeader(`${text.slice(0, Math.max(eq, 0))}: x`)
+  const variable = eq > 0 ? text.slice(eq + 1).trim() : ''
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+    throw new ConfigError(
+      `invalid --header-from-env "${text}": write NAME=ENV_VAR, like Authorization=STAGING_TOKEN`,
+    )
+  }
+  return [name, variable]
+}
+
+/** Only what the user typed: commander's implied values (like --no-x's true) don't override a config file. */
+function givenOptions(command: Command): Record<string, unknown> {
+  const opts = command.opts()
+  return Object.fromEntries(
+    Object.entries(opts).filter(([key]) => command.getOptionValueSource(key) === 'cli'),
+  )
+}
+
+/** The command's flags as RunConfig input (keys renamed where flag and config differ). */
+export function runConfigSources(command: Command): RunConfigSources {
+  const {
+    config,
+    duration,
+    timeout,
+    header,
+    headerFromEnv,
+    threshold,
+    ca,
+    prometheusLinger,
+    startAt,
+    limits,
+    ...rest
+  } = givenOptions(command) as Record<string, unknown> & {
+    config?: string
+    duration?: number
+    timeout?: number
+    header?: string[]
+    headerFromEnv?: string[]
+    threshold?: string[]
+    ca?: string
+    prometheusLinger?: number
+    startAt?: number
+    limits?: boolean
+  }
+  const flags: Partial<RunConfigInput> & { durationMs?: number } = {
+    ...(rest as Partial<RunConfigInput>),
+    ...(duration !== undefined && { durationMs: duration }),
+    ...(timeout !== undefined && { timeoutMs: timeout }),
+    ...(prometheusLinger !== undefined && { prometheusLingerMs: prometheusLinger }),
+    ...(startAt !== undefined && { startAtMs: startAt }),
+    ...(ca !== undefined && { caFile: ca }),
+    ...(limits === false && { noLimits: true }),
+    ...(header && { headers: Object.fromEntries(header.map(parseHeader)) }),
+    ...(headerFromEnv && { headersFromEnv: Object.fromEntries(headerFromEnv.map(parseHeaderFromEnv)) }),
+    ...(threshold && {
+      thresholds: threshold.map((t) => ({ ...splitThresholdFlag(t), abortOnFail: false })),
+    }),
+  }
+  return { flags, ...(config !== undefined && { configFile: config }) }
+}
+
+export function runConfigFromCommand(command: Command): RunConfig {
+  return resolveRunConfig(runConfigSources(command))
+}

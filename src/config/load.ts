@@ -1,0 +1,181 @@
+import { z } from 'zod'
+import { ConfigError } from '../errors.js'
+import { deriveRates, describeZodError, readDataFile, resolveProfile } from '../profile/index.js'
+import { checkTarget } from './guard.js'
+import { parseDuration, parseStages, type Stage } from './parse.js'
+import {
+  DEFAULT_STAGES_TEXT,
+  LIMITS,
+  type RunConfig,
+  type RunConfigInput,
+  runConfigSchema,
+} from './schema.js'
+
+/**
+ * Builds the one RunConfig of a run: defaults <- config file <- flags. Flags and config files
+ * speak the same language (the RunConfig keys), except that text forms are accepted where users
+ * type them: durations ("90s"), stages ("1m:0.1,5m:1"), thresholds in k6's object form.
+ */
+export interface RunConfigSources {
+  /** values given on the command line only (not commander's defaults), keyed by RunConfig key */
+  readonly flags?: Readonly<Partial<RunConfigInput>> & { readonly durationMs?: number }
+  /** path of a YAML/JSON config file */
+  readonly configFile?: string
+}
+
+const durationText = z.union([z.string(), z.number()])
+
+/** k6's form: { "http_req_duration{endpoint:post_session}": ["p(95)<500", { threshold, abortOnFail }] } */
+const k6Thresholds = z.record(
+  z.string(),
+  z.array(
+    z.union([
+      z.string(),
+      z.strictObject({
+        threshold: z.string(),
+        abortOnFail: z.boolean().optional(),
+        delayAbortEval: durationText.optional(),
+      }),
+    ]),
+  ),
+)
+
+/** Keys a config file may hold on top of RunConfig's: text forms of durations and stages. */
+const fileSchema = z.looseObject({
+  duration: durationText.optional(),
+  stages: z
+    .union([z.string(), z.array(z.strictObject({ duration: durationText, target: z.number() }))])
+    .optional(),
+  timeout: durationText.optional(),
+  prometheusLinger: durationText.optional(),
+  startAt: z.string().optional(),
+  thresholds: k6Thresholds.optional(),
+})
+
+const asMs = (value: string | number, what: string) =>
+  typeof value === 'number' ? Math.round(value * 1000) : parseDuration(value, what)
+
+/** Turns the text forms of a config file into RunConfig input keys. */
+export function normalizeConfigFile(
+  data: unknown,
+  path: string,
+): Partial<RunConfigInput> & { durationMs?: number } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(
+      `config file "${path}" must hold an object of settings (keys like target, scale, stages)`,
+    )
+  }
+  const parsed = fileSchema.safeParse(data)
+  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, `config file "${path}"`))
+  const { duration, stages, timeout, prometheusLinger, startAt, thresholds, ...rest } = parsed.data
+  const out: Record<string, unknown> = { ...rest }
+  if (duration !== undefined) out.durationMs = asMs(duration, `duration in ${path}`)
+  if (typeof stages === 'string') out.stages = parseStages(stages)
+  else if (stages)
+    out.stages = stages.map((s) => ({
+      durationMs: asMs(s.duration, `stage duration in ${path}`),
+      target: s.target,
+    }))
+  if (timeout !== undefined) out.timeoutMs = asMs(timeout, `timeout in ${path}`)
+  if (prometheusLinger !== undefined)
+    out.prometheusLingerMs = asMs(prometheusLinger, `prometheusLinger in ${path}`)
+  if (startAt !== undefined) out.startAtMs = parseStartAt(startAt)
+  if (thresholds) {
+    out.thresholds = Object.entries(thresholds).map(([metric, items]) => {
+      const conditions = items.map((item) => (typeof item === 'string' ? item : item.threshold))
+      const withAbort = items.find((item) => typeof item !== 'string' && item.abortOnFail)
+      return {
+        metric,
+        conditions,
+        abortOnFail: withAbort !== undefined,
+        ...(typeof withAbort === 'object' &&
+          withAbort.delayAbortEval !== undefined && {
+            delayAbortEvalMs: asMs(withAbort.delayAbortEval, `delayAbortEval of ${metric}`),
+          }),
+      }
+    })
+  }
+  return out as Partial<RunConfigInput> & { durationMs?: number }
+}
+
+/** ISO-8601 wall-clock time -> epoch ms. */
+export function parseStartAt(text: string): number {
+  const ms = Date.parse(text)
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
+    throw new ConfigError(`invalid start time "${text}": use ISO-8601 UTC, like 2026-11-27T10:00:00Z`)
+  }
+  return ms
+}
+
+function mergeStages(
+  layer: Partial<RunConfigInput> & { durationMs?: number },
+  where: string,
+): { stages?: Stage[] } {
+  if (layer.stages !== undefined && layer.durationMs !== undefined) {
+    throw new ConfigError(
+      `${where} gives both stages and a duration: give one (a duration holds 1x for that long)`,
+    )
+  }
+  if (layer.durationMs !== undefined) {
+    if (layer.durationMs <= 0) throw new ConfigError(`${where}: the duration must be more than 0`)
+    return { stages: [{ durationMs: layer.durationMs, target: 1 }] }
+  }
+  return layer.stages !== undefined ? { stages: [...layer.stages] } : {}
+}
+
+export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {
+  const file = sources.configFile
+    ? normalizeConfigFile(readDataFile(sources.configFile, 'config file'), sources.configFile)
+    : {}
+  const flags = sources.flags ?? {}
+  const { durationMs: _fileDuration, ...fileRest } = file
+  const { durationMs: _flagDuration, ...flagRest } = flags
+  const merged = {
+    stages: parseStages(DEFAULT_STAGES_TEXT),
+    ...fileRest,
+    ...mergeStages(file, `config file "${sources.configFile}"`),
+    ...flagRest,
+    ...mergeStages(flags, 'the command line'),
+    headers: { ...(fileRest.headers ?? {}), ...(flagRest.headers ?? {}) },
+    headersFromEnv: { ...(fileRest.headersFromEnv ?? {}), ...(flagRest.headersFromEnv ?? {}) },
+  }
+  const parsed = runConfigSchema.safeParse(merged)
+  if (!parsed.success) {
+    throw new ConfigError(
+      describeZodError(
+        parsed.error,
+        sources.configFile ? `config (file "${sources.configFile}" and flags)` : 'config',
+      ),
+    )
+  }
+  const config = parsed.data
+  if (config.target !== undefined) checkTarget(config.target, config.allowProduction)
+  for (const [header, variable] of Object.entries(config.headersFromEnv)) {
+    if (process.env[variable] === undefined) {
+      throw new ConfigError(
+        `header "${header}" is to come from environment variable ${variable}, which is not set`,
+      )
+    }
+  }
+  checkLimits(config)
+  return Object.freeze(config)
+}
+
+/** Hard caps on rate and duration (LIMITS): a typo must not launch a flood. --no-limits lifts them. */
+function checkLimits(config: RunConfig): void {
+  if (config.noLimits) return
+  const durationMs = config.stages.reduce((sum, s) => sum + s.durationMs, 0)
+  if (durationMs > LIMITS.maxDurationMs) {
+    throw new ConfigError(
+      `the run would last ${Math.round(durationMs / 60_000)} minutes, over the ${LIMITS.maxDurationMs / 3_600_000} h cap: shorten it or pass --no-limits`,
+    )
+  }
+  const profile = resolveProfile(config.profile, config)
+  const peakShare = Math.max(...config.stages.map((s) => s.target))
+  const peakRps = deriveRates(profile, config.scale).totalRps * peakShare
+  if (peakRps > LIMITS.maxRps) {
+    throw new ConfigError(
+      `the run would ask for ${Math.round(peakRps)} req/s at its peak, over the ${LIMITS.maxRps} req/s cap: lower --scale or pass --no-limits`,
+    )
+  }
+}
