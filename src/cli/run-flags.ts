@@ -12,7 +12,16 @@ import { durationOption, listOption, numberOption } from './options.js'
  * RunConfig key. No flag has a commander default: an absent flag leaves the config file's value
  * or the schema's default in place (defaults <- config file <- flags).
  */
+const RUN_FLAG_KEYS = new WeakMap<Command, Set<string>>()
+
 export function addRunFlags(command: Command): Command {
+  const before = command.options.length
+  declareRunFlags(command)
+  RUN_FLAG_KEYS.set(command, new Set(command.options.slice(before).map((option) => option.attributeName())))
+  return command
+}
+
+function declareRunFlags(command: Command): Command {
   return command
     .option('--target <url>', 'base URL of the target (default: start the embedded stand-in on loopback)')
     .option('--config <file>', 'YAML or JSON config file (flags override it)')
@@ -161,11 +170,16 @@ function parseHeaderFromEnv(text: string): [string, string] {
   return [name, variable]
 }
 
-/** Only what the user typed: commander's implied values (like --no-x's true) don't override a config file. */
+/**
+ * Only the run flags the user typed: commander's implied values (like --no-x's true) don't
+ * override a config file, and a command's own options (k8s --shards) are not run config.
+ */
 function givenOptions(command: Command): Record<string, unknown> {
-  const opts = command.opts()
+  const runKeys = RUN_FLAG_KEYS.get(command)
   return Object.fromEntries(
-    Object.entries(opts).filter(([key]) => command.getOptionValueSource(key) === 'cli'),
+    Object.entries(command.opts()).filter(
+      ([key]) => command.getOptionValueSource(key) === 'cli' && (runKeys === undefined || runKeys.has(key)),
+    ),
   )
 }
 
