@@ -75,13 +75,15 @@ test('mergeHeaders accepts the shards of one run', () => {
   assert.equal(secondOffset(header(0, 2, 'r1', 1_002_600), merged.startedAtMs), 3)
 })
 
-for (const [name, headers, message] of [
+const REFUSED: [string, SeriesHeader[], RegExp][] = [
   ['different runs', [header(0, 2, 'r1'), header(1, 2, 'r2')], /merge only shards of one run/],
   ['overlapping shards', [header(1, 2), header(1, 2)], /both shard 1\/2: overlapping shards/],
   ['different shard counts', [header(0, 2), header(1, 3)], /is shard 1\/3, a is of 2/],
   ['not a shard', [{ ...header(0, 2), shard: undefined }], /is not a shard/],
-] as const) {
+]
+
+for (const [name, headers, message] of REFUSED) {
   test(`mergeHeaders refuses ${name}`, () => {
-    assert.throws(() => mergeHeaders(headers as SeriesHeader[], ['a', 'b']), { code: 'CL_RESULTS', message })
+    assert.throws(() => mergeHeaders(headers, ['a', 'b']), { code: 'CL_RESULTS', message })
   })
 }
