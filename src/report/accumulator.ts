@@ -1,0 +1,25 @@
+import type { SeriesHeader, SeriesSecond } from '../model/results.js'
+import { ChartRecorder } from './chart-data.js'
+import { decodeSecond } from './decoded-second.js'
+import { SummaryBuilder } from './summary.js'
+
+/**
+ * Everything a run's results are made of, fed one second line at a time: the summary (cumulative
+ * histograms and counts) and the chart's per-second numbers. Each second's histograms are decoded
+ * once for both. The engine feeds one during the run; `report` feeds one from series.ndjson.
+ */
+export class RunAccumulator {
+  readonly summary: SummaryBuilder
+  readonly chart: ChartRecorder
+
+  constructor(readonly header: SeriesHeader) {
+    this.summary = new SummaryBuilder(header)
+    this.chart = new ChartRecorder(header.endpoints)
+  }
+
+  add(second: SeriesSecond): void {
+    const decoded = decodeSecond(second)
+    this.summary.add(second, decoded)
+    this.chart.add(decoded)
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * How the report writes numbers, the same in the terminal, Markdown and HTML: thousands
+ * separators, ms with precision that suits their size, rates as req/s, shares as percents.
+ */
+
+/** 12020 -> "12,020"; at most `decimals` decimals. */
+export function formatNumber(value: number, decimals = 0): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 })
+}
+
+/** Milliseconds: 2 decimals below 10 ms, 1 below 1 s, none above. */
+export function formatMs(ms: number): string {
+  const decimals = ms < 10 ? 2 : ms < 1000 ? 1 : 0
+  return formatNumber(Number(ms.toFixed(decimals)), decimals)
+}
+
+/** Requests a second, 2 decimals. */
+export function formatRps(rps: number): string {
+  return formatNumber(rps, 2)
+}
+
+/** A fraction as a percent: 0.0123 -> "1.23%". */
+export function formatPercent(fraction: number, decimals = 2): string {
+  return `${formatNumber(fraction * 100, decimals)}%`
+}
+
+/** A measured threshold value as text: ms for durations, a plain number otherwise; "no data" for null. */
+export function formatThresholdValue(metric: string, value: number | null): string {
+  if (value === null) return 'no data'
+  return /^(http_req_duration|send_lag)/.test(metric) ? `${formatMs(value)} ms` : formatNumber(value, 6)
+}
+
+/** Total errors of an endpoint summary's errors record. */
+export function sumValues(record: Readonly<Partial<Record<string, number>>>): number {
+  let total = 0
+  for (const n of Object.values(record)) total += n ?? 0
+  return total
+}

@@ -1,0 +1,71 @@
+import { decodeHistogram, type Histogram } from '../model/histogram.js'
+import type { EndpointSummary, Summary } from '../model/results.js'
+
+/**
+ * What thresholds are judged against: counts and µs histograms per endpoint and over all
+ * endpoints. The SummaryBuilder is one (live, during a run); a summary.json read back is another.
+ */
+export type HistogramKind = 'latency' | 'fromSend' | 'sendLag'
+
+export interface Counts {
+  /** requests the schedule intended to send (sent + dropped) */
+  readonly asked: number
+  /** completed requests (ok + errors) */
+  readonly requests: number
+  readonly ok: number
+  readonly dropped: number
+}
+
+export interface MetricSource {
+  /** seconds the numbers cover */
+  readonly durationS: number
+  /** counts of one endpoint, or of all (endpoint undefined); undefined when the run has no such endpoint */
+  counts(endpoint: string | undefined): Counts | undefined
+  /** a µs histogram of one endpoint, or of all; undefined when the run has no such endpoint */
+  histogram(endpoint: string | undefined, kind: HistogramKind): Histogram | undefined
+}
+
+const HISTOGRAM_FIELD = {
+  latency: 'histogram',
+  fromSend: 'histogramFromSend',
+  sendLag: 'histogramSendLag',
+} as const
+
+/**
+ * A summary.json as a MetricSource; histograms are decoded on first use. The asked count is not in
+ * summary.json: it is recovered as expectedRps x durationS (exact up to the rounding of expectedRps).
+ */
+export function summarySource(summary: Summary): MetricSource {
+  const cache = new Map<string, Histogram>()
+  const entry = (endpoint: string | undefined): EndpointSummary | undefined =>
+    endpoint === undefined
+      ? summary.total
+      : Object.hasOwn(summary.endpoints, endpoint)
+        ? summary.endpoints[endpoint]
+        : undefined
+  return {
+    durationS: summary.durationS,
+    counts(endpoint) {
+      const e = entry(endpoint)
+      return (
+        e && {
+          asked: Math.round(e.expectedRps * summary.durationS),
+          requests: e.requests,
+          ok: e.ok,
+          dropped: e.dropped,
+        }
+      )
+    },
+    histogram(endpoint, kind) {
+      const e = entry(endpoint)
+      if (!e) return undefined
+      const key = `${endpoint ?? ''}\u0000${kind}`
+      let h = cache.get(key)
+      if (!h) {
+        h = decodeHistogram(e[HISTOGRAM_FIELD[kind]])
+        cache.set(key, h)
+      }
+      return h
+    },
+  }
+}
