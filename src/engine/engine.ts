@@ -1,0 +1,600 @@
+import { performance } from 'node:perf_hooks'
+import type { Dispatcher } from 'undici'
+import type { Stage } from '../config/parse.js'
+import { shareAt, stagesDurationMs } from '../profile/stages.js'
+import type { FlowSpec } from '../profile/types.js'
+import { type ArrivalKind, ArrivalStream, createArrivalProcess, type ShardSlice } from './arrivals.js'
+import { classifyError, classifyStatus, ERROR_KIND_INDEX } from './classify.js'
+import { type Connection, ConnectionPool } from './connections.js'
+import { CookieJar, isSetCookieName } from './cookies.js'
+import { type CompiledFlow, type CompiledStep, compileFlows } from './flows.js'
+import { createRng, type Rng } from './rng.js'
+import type { EngineHooks, RequestSink, VisitDataSource } from './types.js'
+
+/**
+ * The open-model engine: one clock loop releases each flow's arrivals at their intended times,
+ * each arrival runs its flow's steps in order over one undici Pool (HTTP/1.1 keep-alive), and every
+ * request is measured from its intended time. A slow server never slows the arrivals: work piles
+ * up in flight, up to `maxInFlight` flows; an arrival that finds the cap full is dropped and
+ * counted (for every step of its flow).
+ *
+ * Hot path: a visit object IS the undici dispatch handler (legacy shape, which undici 7 passes
+ * through without an adapter), reused from a free list; header arrays and templates are
+ * prebuilt per step; measurements go to the sink by method call into fixed arrays.
+ *
+ * Rules of a visit:
+ * - the first step's intended time is the arrival time; a later step's is the previous step's end
+ *   plus the step's think time;
+ * - a step that fails (unexpected status or transport error) ends the visit: its remaining steps
+ *   are not sent, and are neither asked nor dropped;
+ * - at the end (stages over, or stop()), arrivals stop and visits in flight may finish their
+ *   steps for up to `drainTimeoutMs`; what is still in flight then is counted as `timeout` for the
+ *   step it was on (`abandonedInFlight` flows), and visits waiting out a think time are let go
+ *   without counting their unsent steps.
+ */
+export interface EngineOptions {
+  /** origin of the target, optionally with a base path: http://127.0.0.1:3000 or https://host/prefix */
+  readonly target: string
+  readonly flows: readonly FlowSpec[]
+  /** endpoint ids: a step's endpoint number is its index here */
+  readonly endpoints: readonly string[]
+  readonly stages: readonly Stage[]
+  /** share before the first stage (the first stage ramps from it); default 0, 1 for a plain hold */
+  readonly startShare?: number
+  /** multiplies every flow's arrivals */
+  readonly scale: number
+  readonly arrival: ArrivalKind
+  readonly seed: number
+  /** run the index-th of count slices of every flow's arrivals */
+  readonly shard?: ShardSlice
+  /** wall-clock time zero (epoch ms); default: now */
+  readonly startAtMs?: number
+  /** most visits (flows) in flight at once */
+  readonly maxInFlight: number
+  /** TCP connections; default min(maxInFlight, 1024) */
+  readonly connections?: number
+  /** per-request connect, headers and body timeouts (ms) */
+  readonly timeoutMs: number
+  /** how long in-flight visits may finish after arrivals stop (ms); default timeoutMs */
+  readonly drainTimeoutMs?: number
+  /** headers on every request (names lower-case), secrets already resolved */
+  readonly headers?: Readonly<Record<string, string>>
+  /** PEM of a CA to trust */
+  readonly ca?: string | Buffer
+  /** accept any certificate */
+  readonly insecure?: boolean
+  /** per-visit template values; default: none (templates must not use variables) */
+  readonly data?: VisitDataSource
+  readonly sink: RequestSink
+  readonly hooks?: EngineHooks
+}
+
+export interface EngineResult {
+  /** epoch ms of time zero */
+  readonly startedAtMs: number
+  /** epoch ms when the engine finished */
+  readonly endedAtMs: number
+  /** true when stop() ended the arrivals before the stages did */
+  readonly stopped: boolean
+  /** true when abort() cut the drain short */
+  readonly aborted: boolean
+  /** visits still in flight when the drain ended, counted as timeouts */
+  readonly abandonedInFlight: number
+  readonly arrivals: number
+  readonly droppedArrivals: number
+  /** connections opened (at most `connections`) */
+  readonly connections: number
+  /** requests that had to wait for a free connection */
+  readonly waitedForConnection: number
+}
+
+const NO_DATA: VisitDataSource = { names: [], fill() {} }
+const TIMEOUT_KIND = ERROR_KIND_INDEX.timeout
+const DEFAULT_MAX_CONNECTIONS = 1024
+/** new connections being opened at once (see ConnectionPool) */
+const MAX_CONNECTING = 16
+
+type Phase = 'idle' | 'running' | 'draining' | 'done'
+
+/** One visit: a flow instance, and the undici handler of its current request. */
+class Visit implements Dispatcher.DispatchHandler {
+  flow!: CompiledFlow
+  step!: CompiledStep
+  stepIndex = 0
+  rng!: Rng
+  intendedMs = 0
+  sendMs = 0
+  status = 0
+  /** a request of this visit is in flight */
+  sending = false
+  /** waiting in the engine's queue for a free connection */
+  waiting = false
+  active = false
+  readonly values: string[]
+  readonly jar = new CookieJar()
+  readonly headerBuf: string[] = []
+  readonly opts: { path: string; method: Dispatcher.HttpMethod; headers: string[]; body: string | null }
+  /** bound once: the next step, run from a microtask after a completion */
+  readonly sendNext: () => void
+
+  constructor(
+    private readonly engine: Engine,
+    variables: number,
+  ) {
+    this.values = new Array<string>(variables).fill('')
+    this.opts = { path: '/', method: 'GET', headers: this.headerBuf, body: null }
+    this.sendNext = () => {
+      if (this.active) engine.send(this)
+    }
+  }
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, headers: Buffer[]): boolean {
+    this.status = statusCode
+    for (let i = 0; i < headers.length; i += 2) {
+      if (isSetCookieName(headers[i]!)) this.jar.set(headers[i + 1]!.toString('latin1'))
+    }
+    return true
+  }
+
+  onData(): boolean {
+    return true
+  }
+
+  onComplete(): void {
+    if (this.active && this.sending) this.engine.completed(this)
+  }
+
+  onError(error: Error): void {
+    if (this.active && this.sending) this.engine.errored(this, error)
+  }
+}
+
+/** A binary min-heap of visits by intended time: the visits waiting out a think time. */
+class ThinkQueue {
+  private readonly items: Visit[] = []
+  get size(): number {
+    return this.items.length
+  }
+  peekMs(): number {
+    return this.items.length > 0 ? this.items[0]!.intendedMs : Number.POSITIVE_INFINITY
+  }
+  push(visit: Visit): void {
+    const items = this.items
+    items.push(visit)
+    let i = items.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (items[parent]!.intendedMs <= visit.intendedMs) break
+      items[i] = items[parent]!
+      i = parent
+    }
+    items[i] = visit
+  }
+  pop(): Visit | undefined {
+    const items = this.items
+    const top = items[0]
+    const last = items.pop()
+    if (top === undefined || last === undefined || items.length === 0) return top
+    let i = 0
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= items.length) break
+      const r = l + 1
+      const c = r < items.length && items[r]!.intendedMs < items[l]!.intendedMs ? r : l
+      if (items[c]!.intendedMs >= last.intendedMs) break
+      items[i] = items[c]!
+      i = c
+    }
+    items[i] = last
+    return top
+  }
+  clear(): Visit[] {
+    return this.items.splice(0)
+  }
+}
+
+export class Engine {
+  readonly endpoints: readonly string[]
+  readonly flows: readonly CompiledFlow[]
+  private readonly pool: ConnectionPool
+  /** visits waiting for a connection, from `waitingHead` on */
+  private readonly waiting: Visit[] = []
+  private waitingHead = 0
+  private waitedForConnection = 0
+  private readonly sink: RequestSink
+  private readonly hooks: EngineHooks
+  private readonly data: VisitDataSource
+  private readonly streams: ArrivalStream[]
+  private readonly dataRngs: Rng[]
+  private readonly free: Visit[] = []
+  private readonly all: Visit[] = []
+  private readonly think = new ThinkQueue()
+  private readonly stages: readonly Stage[]
+  private readonly startShare: number
+  private readonly scale: number
+  private readonly endMs: number
+  private readonly maxInFlight: number
+  private readonly drainTimeoutMs: number
+  private readonly startAtMs: number | undefined
+
+  private phase: Phase = 'idle'
+  /** performance.now() at the run's time zero */
+  private t0 = 0
+  private startedAtMs = 0
+  private timer: NodeJS.Timeout | undefined
+  private immediate: NodeJS.Immediate | undefined
+  private second = 0
+  private nextSecondMs = 1000
+  private arrivalsEndMs = Number.POSITIVE_INFINITY
+  private drainDeadlineMs = Number.POSITIVE_INFINITY
+  private stopped = false
+  private aborted = false
+  private abandoned = 0
+  private arrivals = 0
+  private droppedArrivals = 0
+  private resolveRun: ((result: EngineResult) => void) | undefined
+  private rejectRun: ((error: unknown) => void) | undefined
+  /** flows in flight */
+  inFlight = 0
+
+  constructor(options: EngineOptions) {
+    const url = new URL(options.target)
+    const basePath = url.pathname.replace(/\/+$/, '')
+    this.endpoints = options.endpoints
+    this.data = options.data ?? NO_DATA
+    this.flows = compileFlows(options.flows, {
+      endpoints: options.endpoints,
+      variables: this.data.names,
+      headers: options.headers ?? {},
+      basePath,
+    })
+    this.sink = options.sink
+    this.hooks = options.hooks ?? {}
+    this.stages = options.stages
+    this.startShare = options.startShare ?? 0
+    this.scale = options.scale
+    this.endMs = stagesDurationMs(options.stages)
+    this.maxInFlight = options.maxInFlight
+    this.drainTimeoutMs = options.drainTimeoutMs ?? options.timeoutMs
+    this.startAtMs = options.startAtMs
+    const shard = options.shard ?? { index: 0, count: 1 }
+    this.streams = this.flows.map(
+      (flow) =>
+        new ArrivalStream(
+          createArrivalProcess(options.arrival, createRng(options.seed, flow.index), shard),
+          options.stages,
+          (flow.arrivalsPerMinute * options.scale) / 60_000,
+          this.endMs,
+          this.startShare,
+        ),
+    )
+    this.dataRngs = this.flows.map((flow) =>
+      createRng(options.seed, 0x10_0000 + shard.index * 0x1000 + flow.index),
+    )
+    this.pool = new ConnectionPool({
+      origin: url.origin,
+      maxConnections: options.connections ?? Math.min(options.maxInFlight, DEFAULT_MAX_CONNECTIONS),
+      maxConnecting: MAX_CONNECTING,
+      timeoutMs: options.timeoutMs,
+      ...(options.ca !== undefined && { ca: options.ca }),
+      ...(options.insecure !== undefined && { insecure: options.insecure }),
+      onAvailable: () => this.sendWaiting(),
+    })
+  }
+
+  /** The run's time (ms since time zero) now. */
+  now(): number {
+    return performance.now() - this.t0
+  }
+
+  /** Runs the stages to their end (or to stop()/abort()), then drains. Resolves once the pool is closed. */
+  run(): Promise<EngineResult> {
+    if (this.phase !== 'idle') throw new Error('Engine.run() called twice')
+    const wallNow = Date.now()
+    const startAt = this.startAtMs ?? wallNow
+    this.startedAtMs = startAt
+    this.t0 = performance.now() + (startAt - wallNow)
+    this.phase = 'running'
+    this.hooks.onStart?.(startAt)
+    return new Promise<EngineResult>((resolve, reject) => {
+      this.resolveRun = resolve
+      this.rejectRun = reject
+      this.tick()
+    })
+  }
+
+  /** Graceful end: no more arrivals; visits in flight may finish within the drain timeout. */
+  stop(): void {
+    if (this.phase !== 'running') return
+    this.stopped = true
+    this.beginDrain(this.now())
+    this.wake()
+  }
+
+  /** Ends now: what is in flight is counted as timeouts. */
+  abort(): void {
+    if (this.phase === 'done' || this.phase === 'idle') return
+    this.aborted = true
+    if (this.phase === 'running') {
+      this.stopped = true
+      this.beginDrain(this.now())
+    }
+    this.drainDeadlineMs = Number.NEGATIVE_INFINITY
+    this.wake()
+  }
+
+  // ---- the clock loop --------------------------------------------------------------------------
+
+  private readonly tick = (): void => {
+    this.timer = undefined
+    this.immediate = undefined
+    try {
+      this.step()
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private step(): void {
+    if (this.phase === 'done') return
+    let now = this.now()
+    if (this.phase === 'running') {
+      const streams = this.streams
+      for (let f = 0; f < streams.length; f++) {
+        const stream = streams[f]!
+        while (stream.nextMs <= now) {
+          this.arrive(this.flows[f]!, stream.nextMs)
+          stream.advance()
+        }
+      }
+      if (now >= this.endMs) this.beginDrain(this.endMs)
+    }
+    while (this.think.peekMs() <= now) {
+      const visit = this.think.pop()!
+      if (visit.active) this.send(visit)
+    }
+    now = this.now()
+    while (now >= this.nextSecondMs) this.foldSecond()
+    if (this.phase === 'draining' && (this.inFlight === 0 || now >= this.drainDeadlineMs)) {
+      this.finish(now)
+      return
+    }
+    this.schedule(now)
+  }
+
+  private schedule(now: number): void {
+    let due = this.nextSecondMs
+    if (this.phase === 'running') {
+      if (this.endMs < due) due = this.endMs
+      for (const stream of this.streams) if (stream.nextMs < due) due = stream.nextMs
+    } else if (this.drainDeadlineMs < due) {
+      due = this.drainDeadlineMs
+    }
+    const thinkDue = this.think.peekMs()
+    if (thinkDue < due) due = thinkDue
+    const delay = due - now
+    // Node's timers have 1 ms granularity: sleep the whole milliseconds, release what is due on waking.
+    this.timer = setTimeout(this.tick, delay > 1 ? Math.floor(delay) : 1)
+  }
+
+  /** Runs the loop as soon as possible (drain finished, stop, abort). */
+  private wake(): void {
+    if (this.phase === 'done' || this.immediate !== undefined) return
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    this.immediate = setImmediate(this.tick)
+  }
+
+  private beginDrain(atMs: number): void {
+    if (this.phase !== 'running') return
+    this.phase = 'draining'
+    this.arrivalsEndMs = atMs
+    for (const stream of this.streams) stream.end()
+    this.drainDeadlineMs = this.aborted ? Number.NEGATIVE_INFINITY : atMs + this.drainTimeoutMs
+  }
+
+  private foldSecond(): void {
+    const endOfSecond = this.nextSecondMs
+    const share =
+      endOfSecond <= this.arrivalsEndMs ? shareAt(this.stages, endOfSecond, this.startShare) * this.scale : 0
+    this.hooks.onSecond?.(this.second, share, this.inFlight)
+    this.second++
+    this.nextSecondMs += 1000
+  }
+
+  private finish(now: number): void {
+    this.phase = 'done'
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.immediate !== undefined) clearImmediate(this.immediate)
+    this.timer = undefined
+    this.immediate = undefined
+    for (const visit of this.think.clear()) this.release(visit)
+    // what is still in flight is abandoned: a timeout for the step it is on
+    for (const visit of this.all) {
+      if (!visit.active) continue
+      if (visit.waiting) {
+        // never got a connection: sent now, as far as the counts go, and timed out
+        this.sink.sent(visit.step.endpoint, visit.intendedMs, now)
+      }
+      if (visit.sending || visit.waiting) {
+        this.sink.failed(visit.step.endpoint, TIMEOUT_KIND)
+        this.abandoned++
+      }
+      visit.active = false
+      visit.sending = false
+      visit.waiting = false
+    }
+    this.waiting.length = 0
+    this.waitingHead = 0
+    this.inFlight = 0
+    // the last, partial second (it began before the end)
+    if (now > this.nextSecondMs - 1000) this.foldSecond()
+    const closing = this.abandoned > 0 ? this.pool.destroy() : this.pool.close()
+    closing
+      .catch(() => this.pool.destroy())
+      .catch(() => {})
+      .then(() => {
+        this.resolveRun?.({
+          startedAtMs: this.startedAtMs,
+          endedAtMs: Date.now(),
+          stopped: this.stopped,
+          aborted: this.aborted,
+          abandonedInFlight: this.abandoned,
+          arrivals: this.arrivals,
+          droppedArrivals: this.droppedArrivals,
+          connections: this.pool.size,
+          waitedForConnection: this.waitedForConnection,
+        })
+      })
+  }
+
+  private fail(error: unknown): void {
+    this.phase = 'done'
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.pool.destroy().catch(() => {})
+    this.rejectRun?.(error)
+  }
+
+  // ---- visits --------------------------------------------------------------------------------
+
+  private arrive(flow: CompiledFlow, atMs: number): void {
+    this.arrivals++
+    if (this.inFlight >= this.maxInFlight) {
+      this.droppedArrivals++
+      const eps = flow.stepEndpoints
+      for (let i = 0; i < eps.length; i++) this.sink.dropped(eps[i]!)
+      return
+    }
+    let visit = this.free.pop()
+    if (visit === undefined) {
+      visit = new Visit(this, this.data.names.length)
+      this.all.push(visit)
+    }
+    this.inFlight++
+    visit.active = true
+    visit.flow = flow
+    visit.stepIndex = 0
+    visit.step = flow.steps[0]!
+    visit.intendedMs = atMs
+    visit.rng = this.dataRngs[flow.index]!
+    visit.jar.clear()
+    this.data.fill(visit.rng, visit.values)
+    this.send(visit)
+  }
+
+  /** Sends the visit's current step, or queues it until a connection is free. */
+  send(visit: Visit): void {
+    const conn = this.waitingHead < this.waiting.length ? undefined : this.pool.acquire()
+    if (conn === undefined) {
+      visit.waiting = true
+      this.waitedForConnection++
+      this.waiting.push(visit)
+      return
+    }
+    this.dispatch(visit, conn)
+  }
+
+  /** A connection may be free: send the waiting visits, oldest first. */
+  private sendWaiting(): void {
+    const waiting = this.waiting
+    while (this.waitingHead < waiting.length) {
+      const conn = this.pool.acquire()
+      if (conn === undefined) break
+      const visit = waiting[this.waitingHead]!
+      waiting[this.waitingHead++] = undefined as unknown as Visit
+      visit.waiting = false
+      if (visit.active) this.dispatch(visit, conn)
+      else this.pool.giveBack(conn)
+    }
+    if (this.waitingHead === waiting.length) {
+      waiting.length = 0
+      this.waitingHead = 0
+    } else if (this.waitingHead > 1024 && this.waitingHead * 2 > waiting.length) {
+      waiting.splice(0, this.waitingHead)
+      this.waitingHead = 0
+    }
+  }
+
+  private dispatch(visit: Visit, conn: Connection): void {
+    const step = visit.step
+    const values = visit.values
+    const opts = visit.opts
+    opts.method = step.method as Dispatcher.HttpMethod
+    opts.path = step.path.isStatic ? step.path.parts[0]! : step.path.render(values)
+    opts.body =
+      step.body === null ? null : step.body.isStatic ? step.body.parts[0]! : step.body.render(values)
+    const headers = visit.headerBuf
+    headers.length = 0
+    const base = step.headers
+    for (let i = 0; i < base.length; i++) headers.push(base[i]!)
+    const dynamic = step.dynamicHeaders
+    for (let i = 0; i < dynamic.length; i++) headers.push(dynamic[i]![0], dynamic[i]![1].render(values))
+    if (visit.jar.header !== '') headers.push('cookie', visit.jar.header)
+    visit.status = 0
+    visit.sending = true
+    const sendMs = this.now()
+    visit.sendMs = sendMs
+    this.sink.sent(step.endpoint, visit.intendedMs, sendMs)
+    // dispatch may call onError synchronously (client closed): the visit is released there
+    conn.client.dispatch(opts, visit)
+  }
+
+  completed(visit: Visit): void {
+    const endMs = this.now()
+    const step = visit.step
+    const status = visit.status
+    const ok = status < 600 && step.ok[status] === 1
+    visit.sending = false
+    this.sink.response(
+      step.endpoint,
+      status,
+      ok ? -1 : ERROR_KIND_INDEX[classifyStatus(status)],
+      visit.intendedMs,
+      visit.sendMs,
+      endMs,
+    )
+    const next = visit.stepIndex + 1
+    if (!ok || next >= visit.flow.steps.length) {
+      this.release(visit)
+      return
+    }
+    visit.stepIndex = next
+    const nextStep = visit.flow.steps[next]!
+    visit.step = nextStep
+    visit.intendedMs = endMs + nextStep.thinkMs
+    if (nextStep.thinkMs > 0) {
+      this.think.push(visit)
+      if (this.think.peekMs() === visit.intendedMs) this.reschedule()
+    } else {
+      // after undici's callback returns, as an awaited request() would
+      queueMicrotask(visit.sendNext)
+    }
+  }
+
+  errored(visit: Visit, error: Error): void {
+    visit.sending = false
+    this.sink.failed(visit.step.endpoint, ERROR_KIND_INDEX[classifyError(error)])
+    this.release(visit)
+  }
+
+  private release(visit: Visit): void {
+    if (!visit.active) return
+    visit.active = false
+    visit.sending = false
+    visit.waiting = false
+    this.inFlight--
+    this.free.push(visit)
+    if (this.phase === 'draining' && this.inFlight === 0) this.wake()
+  }
+
+  /** A think time ends before the loop's next wake-up: wake up earlier. */
+  private reschedule(): void {
+    if (this.phase === 'done' || this.immediate !== undefined) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.schedule(this.now())
+  }
+}
