@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ERROR_KINDS } from '../model/error-kinds.js'
+import { decodeHistogram } from '../model/histogram.js'
+import { seriesSecondSchema } from '../model/results.js'
+import { Recorder } from './recorder.js'
+
+const HEALTH = { eventLoopLagMsP99: 0.5, cpuPct: 12, rssMb: 80, inFlight: 3 }
+const kind = (k: (typeof ERROR_KINDS)[number]) => ERROR_KINDS.indexOf(k)
+
+test('folds one second per endpoint: asked, requests, ok, dropped, errors, status, histograms', () => {
+  const recorder = new Recorder(['get_session', 'post_session'])
+  recorder.sent(0, 1000, 1000.5) // lag 0.5 ms
+  recorder.response(0, 200, -1, 1000, 1000.5, 1010) // 10 ms from intended, 9.5 from send
+  recorder.sent(0, 1100, 1100)
+  recorder.response(0, 503, kind('http_5xx'), 1100, 1100, 1150)
+  recorder.sent(1, 1200, 1201)
+  recorder.failed(1, kind('connect_refused'))
+  recorder.dropped(1)
+  recorder.dropped(1)
+  const second = recorder.fold(4, 0.5, HEALTH)
+  assert.ok(seriesSecondSchema.safeParse(second).success)
+  assert.equal(second.t, 4)
+  assert.equal(second.share, 0.5)
+  assert.deepEqual(second.generator, HEALTH)
+  const get = second.endpoints.get_session!
+  assert.deepEqual(
+    { asked: get.asked, requests: get.requests, ok: get.ok, dropped: get.dropped },
+    { asked: 2, requests: 2, ok: 1, dropped: 0 },
+  )
+  assert.deepEqual(get.errors, { http_5xx: 1 })
+  assert.deepEqual(get.status, { '200': 1, '503': 1 })
+  const latency = decodeHistogram(get.latency)
+  assert.equal(latency.totalCount, 2)
+  assert.ok(Math.abs(latency.maxValue - 50_000) <= 50)
+  assert.ok(Math.abs(decodeHistogram(get.latencyFromSend).minNonZeroValue - 9500) <= 10)
+  assert.ok(Math.abs(decodeHistogram(get.sendLag).maxValue - 500) <= 1)
+  const post = second.endpoints.post_session!
+  assert.deepEqual(
+    { asked: post.asked, requests: post.requests, ok: post.ok, dropped: post.dropped },
+    { asked: 3, requests: 1, ok: 0, dropped: 2 },
+  )
+  assert.deepEqual(post.errors, { connect_refused: 1 })
+  assert.deepEqual(post.status, {})
+  assert.equal(post.latency, '', 'a failure without an answer has no latency')
+  assert.deepEqual(recorder.totals, { asked: 5, requests: 3, ok: 1, dropped: 2, errors: 2 })
+})
+
+test('fold resets the interval; memory does not grow with requests', () => {
+  const recorder = new Recorder(['a'])
+  for (let i = 0; i < 1000; i++) {
+    recorder.sent(0, i, i)
+    recorder.response(0, 200, -1, i, i, i + 1)
+  }
+  const first = recorder.fold(0, 1, HEALTH).endpoints.a!
+  assert.equal(first.requests, 1000)
+  const next = recorder.fold(1, 1, HEALTH).endpoints.a!
+  assert.deepEqual(
+    { ...next, latency: '', latencyFromSend: '', sendLag: '' },
+    {
+      asked: 0,
+      requests: 0,
+      ok: 0,
+      dropped: 0,
+      errors: {},
+      status: {},
+      latency: '',
+      latencyFromSend: '',
+      sendLag: '',
+    },
+  )
+  assert.equal(next.latency, '')
+})

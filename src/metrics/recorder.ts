@@ -1,0 +1,143 @@
+import { ERROR_KINDS, type ErrorKind } from '../model/error-kinds.js'
+import { encodeHistogram, type Histogram, newHistogram, recordUs } from '../model/histogram.js'
+import type { GeneratorHealth, IntervalStats, SeriesSecond } from '../model/results.js'
+
+/**
+ * The engine's measurement sink: per request a few increments into fixed arrays indexed by
+ * endpoint number and one value into each of the endpoint's three HDR histograms (µs): latency
+ * from the intended time, latency from the actual send, and send lag. Once a second, fold() turns
+ * the interval into one SeriesSecond (src/model/results.ts) and resets: memory stays flat whatever
+ * the run's length.
+ *
+ * Accounting (per endpoint, per second):
+ *   asked     = sent + dropped in the second (a dropped flow asks every one of its steps)
+ *   requests  = completed in the second: ok + every error (an answer or a failure)
+ *   latency   histograms hold every answer (expected status or not), not transport failures
+ */
+const STATUS_SLOTS = 600
+const KINDS = ERROR_KINDS.length
+
+export class Recorder {
+  readonly endpoints: readonly string[]
+  private readonly asked: Uint32Array
+  private readonly requests: Uint32Array
+  private readonly ok: Uint32Array
+  private readonly droppedCount: Uint32Array
+  /** [endpoint * KINDS + kind] */
+  private readonly errors: Uint32Array
+  /** [endpoint * STATUS_SLOTS + status] */
+  private readonly status: Uint32Array
+  private readonly latency: Histogram[]
+  private readonly fromSend: Histogram[]
+  private readonly sendLag: Histogram[]
+  /** totals since the start (for the live view), never reset */
+  readonly totals: {
+    asked: number
+    requests: number
+    ok: number
+    dropped: number
+    errors: number
+  } = { asked: 0, requests: 0, ok: 0, dropped: 0, errors: 0 }
+
+  constructor(endpoints: readonly string[]) {
+    const n = endpoints.length
+    this.endpoints = endpoints
+    this.asked = new Uint32Array(n)
+    this.requests = new Uint32Array(n)
+    this.ok = new Uint32Array(n)
+    this.droppedCount = new Uint32Array(n)
+    this.errors = new Uint32Array(n * KINDS)
+    this.status = new Uint32Array(n * STATUS_SLOTS)
+    this.latency = endpoints.map(() => newHistogram())
+    this.fromSend = endpoints.map(() => newHistogram())
+    this.sendLag = endpoints.map(() => newHistogram())
+  }
+
+  // ---- the RequestSink (hot path) ------------------------------------------------------------
+
+  sent(endpoint: number, intendedMs: number, sendMs: number): void {
+    this.asked[endpoint]!++
+    recordUs(this.sendLag[endpoint]!, (sendMs - intendedMs) * 1000)
+  }
+
+  dropped(endpoint: number): void {
+    this.asked[endpoint]!++
+    this.droppedCount[endpoint]!++
+  }
+
+  response(
+    endpoint: number,
+    status: number,
+    errorKind: number,
+    intendedMs: number,
+    sendMs: number,
+    endMs: number,
+  ): void {
+    this.requests[endpoint]!++
+    if (status > 0 && status < STATUS_SLOTS) this.status[endpoint * STATUS_SLOTS + status]!++
+    if (errorKind < 0) this.ok[endpoint]!++
+    else this.errors[endpoint * KINDS + errorKind]!++
+    recordUs(this.latency[endpoint]!, (endMs - intendedMs) * 1000)
+    recordUs(this.fromSend[endpoint]!, (endMs - sendMs) * 1000)
+  }
+
+  failed(endpoint: number, errorKind: number): void {
+    this.requests[endpoint]!++
+    this.errors[endpoint * KINDS + errorKind]!++
+  }
+
+  // ---- once a second -------------------------------------------------------------------------
+
+  /** The interval since the last fold as one series line; resets the interval. */
+  fold(t: number, share: number, generator: GeneratorHealth): SeriesSecond {
+    const endpoints: Record<string, IntervalStats> = {}
+    for (let e = 0; e < this.endpoints.length; e++) endpoints[this.endpoints[e]!] = this.foldEndpoint(e)
+    return { type: 'second', t, share: Math.round(share * 1e6) / 1e6, endpoints, generator }
+  }
+
+  private foldEndpoint(e: number): IntervalStats {
+    const errors: Partial<Record<ErrorKind, number>> = {}
+    let errorTotal = 0
+    for (let k = 0; k < KINDS; k++) {
+      const count = this.errors[e * KINDS + k]!
+      if (count > 0) {
+        errors[ERROR_KINDS[k]!] = count
+        errorTotal += count
+        this.errors[e * KINDS + k] = 0
+      }
+    }
+    const status: Record<string, number> = {}
+    const base = e * STATUS_SLOTS
+    for (let s = 100; s < STATUS_SLOTS; s++) {
+      const count = this.status[base + s]!
+      if (count > 0) {
+        status[String(s)] = count
+        this.status[base + s] = 0
+      }
+    }
+    const stats: IntervalStats = {
+      asked: this.asked[e]!,
+      requests: this.requests[e]!,
+      ok: this.ok[e]!,
+      dropped: this.droppedCount[e]!,
+      errors,
+      status,
+      latency: encodeHistogram(this.latency[e]!),
+      latencyFromSend: encodeHistogram(this.fromSend[e]!),
+      sendLag: encodeHistogram(this.sendLag[e]!),
+    }
+    this.totals.asked += stats.asked
+    this.totals.requests += stats.requests
+    this.totals.ok += stats.ok
+    this.totals.dropped += stats.dropped
+    this.totals.errors += errorTotal
+    this.asked[e] = 0
+    this.requests[e] = 0
+    this.ok[e] = 0
+    this.droppedCount[e] = 0
+    this.latency[e]!.reset()
+    this.fromSend[e]!.reset()
+    this.sendLag[e]!.reset()
+    return stats
+  }
+}
