@@ -24,10 +24,12 @@ export function formatPercent(fraction: number, decimals = 2): string {
   return `${formatNumber(fraction * 100, decimals)}%`
 }
 
-/** A measured threshold value as text: ms for durations, a plain number otherwise; "no data" for null. */
-export function formatThresholdValue(metric: string, value: number | null): string {
+/** A measured threshold value as text: ms for durations, % for failure rates, req/s, counts; "no data" for null. */
+export function formatThresholdValue(metric: string, expr: string, value: number | null): string {
   if (value === null) return 'no data'
-  return /^(http_req_duration|send_lag)/.test(metric) ? `${formatMs(value)} ms` : formatNumber(value, 6)
+  if (/^(http_req_duration|send_lag)/.test(metric)) return `${formatMs(value)} ms`
+  if (!expr.startsWith('rate')) return formatNumber(value)
+  return metric.startsWith('http_reqs') ? `${formatRps(value)} req/s` : formatPercent(value, 3)
 }
 
 /** Total errors of an endpoint summary's errors record. */

@@ -44,7 +44,7 @@ h3 { font-size: 15px; margin: 16px 0 8px; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 12px; font-weight: 600; font-size: 13px; vertical-align: 3px; margin-left: 8px; }
 .badge.pass { background: #dafbe1; color: var(--green); }
 .badge.fail { background: #ffebe9; color: var(--red); }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin: 16px 0 4px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 10px; margin: 16px 0 4px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; background: var(--bg-soft); }
 .card .label { color: var(--muted); font-size: 12px; }
 .card .value { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }

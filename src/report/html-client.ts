@@ -26,6 +26,11 @@ export function drawCharts(UPlot: typeof uPlot, data: ClientData): void {
   const num = (v: number | null | undefined, decimals: number) =>
     v === null || v === undefined ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: decimals })
 
+  const fromZero = (_u: uPlot, _min: number | null, max: number | null): uPlot.Range.MinMax => [
+    0,
+    max !== null && max > 0 ? max * 1.08 : 1,
+  ]
+
   function line(
     label: string,
     stroke: string,
@@ -64,7 +69,8 @@ export function drawCharts(UPlot: typeof uPlot, data: ClientData): void {
         width: Math.max(el.clientWidth, 300),
         height: HEIGHT,
         cursor: { sync },
-        scales: { x: { time: false }, ...(y2 ? { [y2]: { auto: true } } : {}) },
+        // counts, rates and latencies: the y axes start at zero, so a flat line reads as flat
+        scales: { x: { time: false }, y: { range: fromZero }, ...(y2 ? { [y2]: { range: fromZero } } : {}) },
         axes,
         series: [{ label: 'time', value: (_u, v) => (v === null ? '–' : clock(v)) }, ...series],
       },

@@ -10,7 +10,7 @@ export function renderJUnit(summary: Summary): string {
   const cases = summary.thresholds.map((t) => {
     const open = `    <testcase classname="${xml(t.metric)}" name="${xml(t.expr)}" time="0">`
     if (t.ok) return `${open}</testcase>`
-    const measured = formatThresholdValue(t.metric, t.value)
+    const measured = formatThresholdValue(t.metric, t.expr, t.value)
     return `${open}\n      <failure type="threshold" message="${xml(`${t.metric}: ${t.expr} not met (measured ${measured})`)}">${xml(
       `${t.metric}: ${t.expr}\nmeasured: ${measured}`,
     )}</failure>\n    </testcase>`

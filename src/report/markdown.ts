@@ -38,7 +38,7 @@ export function renderMarkdown(summary: Summary, comparison?: Comparison): strin
     lines.push('', '### Thresholds', '', '| | metric | condition | measured |', '|---|---|---|--:|')
     for (const r of summary.thresholds) {
       lines.push(
-        `| ${r.ok ? '✅' : '❌'} | \`${cell(r.metric)}\` | \`${cell(r.expr)}\` | ${formatThresholdValue(r.metric, r.value)} |`,
+        `| ${r.ok ? '✅' : '❌'} | \`${cell(r.metric)}\` | \`${cell(r.expr)}\` | ${formatThresholdValue(r.metric, r.expr, r.value)} |`,
       )
     }
   }

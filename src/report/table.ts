@@ -67,7 +67,7 @@ export function formatSummaryTable(summary: Summary, options: SummaryTableOption
   if (summary.thresholds.length > 0) {
     parts.push('', 'Thresholds:')
     for (const t of summary.thresholds) {
-      const line = `${t.metric}: ${t.expr} (measured ${formatThresholdValue(t.metric, t.value)})`
+      const line = `${t.metric}: ${t.expr} (measured ${formatThresholdValue(t.metric, t.expr, t.value)})`
       parts.push(t.ok ? `  ${c.green('✓')} ${line}` : c.red(`  ✗ ${line}`))
     }
   }

@@ -198,3 +198,29 @@ export function writeRunFolder(parent: string, name: string, text: string): stri
 /** A staging-2022-like collapse: latency climbs as the backlog grows, then timeouts and drops. */
 export const collapsingLatency = (endpoint: string, t: number, random: () => number) =>
   fastLatency(endpoint, t, random) * 100 + Math.max(0, t - 10) * 450 * (0.8 + 0.4 * random())
+
+/**
+ * The run of docs/report-screenshot.png: 3 minutes ramping 0.2x -> 1x over 30 s against the fast
+ * stand-in, with a 20-second slowdown (a GC-like pause downstream) that shows in the charts.
+ */
+export function screenshotRun(): SyntheticRun {
+  const slow = (t: number) => t >= 95 && t < 115
+  return synthesizeRun({
+    seconds: 180,
+    seed: 2026,
+    runId: '2026-11-26T22-00-00Z-ab12',
+    share: (t) => (t < 30 ? 0.2 + (0.8 * (t + 1)) / 30 : 1),
+    latencyMs: (endpoint, t, random) => fastLatency(endpoint, t, random) * (slow(t) ? 6 + 4 * random() : 1),
+    errorRate: (_endpoint, t) => (slow(t) ? 0.004 : 0.0002),
+    config: runConfigSchema.parse({
+      stages: [
+        { durationMs: 30_000, target: 1 },
+        { durationMs: 150_000, target: 1 },
+      ],
+      seed: 2026,
+      thresholds: [
+        { metric: 'http_req_duration{endpoint:post_session}', conditions: ['p(95)<50', 'p(99)<100'] },
+      ],
+    }),
+  })
+}

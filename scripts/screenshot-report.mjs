@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Screenshot of a run's HTML report, for docs/report-screenshot.png:
+//   npx tsc -p . && node scripts/screenshot-report.mjs results/<run-id> [docs/report-screenshot.png]
+//   node scripts/screenshot-report.mjs --synthetic [out.png]   (a realistic synthetic run, for before a real one)
+// Rebuilds report.html from series.ndjson when the folder has none. Needs Debian's chromium.
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const root = resolve(import.meta.dirname, '..')
+const args = process.argv.slice(2)
+if (args.length === 0 || args[0] === '--help') {
+  process.stderr.write('usage: node scripts/screenshot-report.mjs RUN_DIR|--synthetic [OUT.png]\n')
+  process.exit(2)
+}
+const out = resolve(args[1] ?? join(root, 'docs/report-screenshot.png'))
+const report = await import(pathToFileURL(join(root, 'dist/src/report/index.js')).href)
+
+let dir = args[0]
+if (dir === '--synthetic') {
+  const fixtures = await import(pathToFileURL(join(root, 'dist/test/report/fixtures.js')).href)
+  dir = fixtures.writeRunFolder(
+    mkdtempSync(join(tmpdir(), 'checkin-load-shot-')),
+    'synthetic',
+    fixtures.screenshotRun().text,
+  )
+}
+if (!existsSync(join(dir, 'report.html'))) await report.rebuildRunFiles(dir)
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+})
+try {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, deviceScaleFactor: 1 })
+  await page.route('**/*', (route) =>
+    route.request().url().startsWith('file:') ? route.continue() : route.abort(),
+  )
+  await page.goto(pathToFileURL(join(dir, 'report.html')).href)
+  await page.waitForSelector('html[data-charts-ready]')
+  await page.screenshot({ path: out, fullPage: true })
+  process.stdout.write(`${out}\n`)
+} finally {
+  await browser.close()
+}
