@@ -1,0 +1,197 @@
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginCallback,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
+import type { HttpMethod } from '../model/endpoints.js'
+import {
+  badRequest,
+  type ErrorAnswer,
+  HEALTH_BODY,
+  INTERNAL_ERROR,
+  JSON_TYPE,
+  MALFORMED_JSON,
+  payloadTooLarge,
+  routingError,
+  UNSUPPORTED_MEDIA_TYPE,
+} from './contract.js'
+import { stderrSink } from './log.js'
+import { OTHER_LABEL, type RouteLabels, TRAVEL_CLAIM_LABEL } from './metrics.js'
+import { type MockOptions, resolveMockOptions } from './options.js'
+import {
+  corsPreflight,
+  getPatientCheckIn,
+  getPreCheckIn,
+  getSession,
+  type Handler,
+  patchDemographics,
+  postPatientCheckIn,
+  postPreCheckIn,
+  postSession,
+  postTravelClaim,
+  type RouteDef,
+  StandIn,
+} from './standin.js'
+
+export type { MockOptions } from './options.js'
+
+/**
+ * The stand-in vets-api as a fastify app (no listen): the check-in routes of checkin-api.md §3
+ * behind the worker pool, plus /metrics and /health outside it. Test it with `app.inject()`;
+ * `startMockServer` adds the listening socket, `checkin-load mock` the command line.
+ */
+export function buildMockApp(opts: MockOptions = {}): FastifyInstance {
+  const options = resolveMockOptions(opts, stderrSink)
+  const mock = new StandIn(options)
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+  })
+  STANDINS.set(app, mock)
+  // JSON bodies only: fastify's text/plain parser would let other types through (415 instead)
+  app.removeContentTypeParser('text/plain')
+  app.setErrorHandler(errorHandler(mock))
+  app.setNotFoundHandler(notFoundHandler(mock))
+  app.register(checkinRoutes, { mock })
+  app.register(opsRoutes, { mock })
+  app.addHook('onReady', (done) => {
+    mock.start()
+    done()
+  })
+  app.addHook('onClose', (_instance, done) => {
+    mock.stop()
+    done()
+  })
+  return app
+}
+
+const STANDINS = new WeakMap<FastifyInstance, StandIn>()
+
+/** The stand-in behind an app made by buildMockApp (pool, per-uuid store, downstream): tests, server. */
+export function standInOf(app: FastifyInstance): StandIn {
+  const mock = STANDINS.get(app)
+  if (mock === undefined) throw new Error('not an app made by buildMockApp()')
+  return mock
+}
+
+interface PluginOptions {
+  readonly mock: StandIn
+}
+
+type RouteConfig = { labels: RouteLabels }
+
+function labelsOf(request: FastifyRequest): RouteLabels | undefined {
+  return (request.routeOptions.config as Partial<RouteConfig> | undefined)?.labels
+}
+
+/** The check-in routes (checkin-api.md §3); each request holds a pool worker. */
+const checkinRoutes: FastifyPluginCallback<PluginOptions> = (app, { mock }, done) => {
+  const add = (method: HttpMethod, url: string, endpoint: string, handle: Handler) => {
+    const route: RouteDef = { labels: mock.metrics.route(endpoint, method), handle }
+    app.route({
+      method,
+      url,
+      config: { labels: route.labels } satisfies RouteConfig,
+      // answers later (after the pool and the downstream delays): returns nothing
+      handler: (request, reply) => {
+        mock.admit(route, request, reply)
+      },
+    })
+  }
+  add('GET', '/check_in/v2/sessions/:id', 'get_session', getSession)
+  add('POST', '/check_in/v2/sessions', 'post_session', postSession)
+  add('GET', '/check_in/v2/patient_check_ins/:id', 'get_patient_check_in', getPatientCheckIn)
+  add('POST', '/check_in/v2/patient_check_ins', 'post_patient_check_in', postPatientCheckIn)
+  add('GET', '/check_in/v2/pre_check_ins/:id', 'get_pre_check_in', getPreCheckIn)
+  add('POST', '/check_in/v2/pre_check_ins', 'post_pre_check_in', postPreCheckIn)
+  add('PATCH', '/check_in/v2/demographics/:id', 'patch_demographics', patchDemographics)
+  add('PUT', '/check_in/v2/demographics/:id', 'patch_demographics', patchDemographics)
+  add('POST', '/check_in/v0/travel_claims', TRAVEL_CLAIM_LABEL, postTravelClaim)
+  add('OPTIONS', '/check_in/*', OTHER_LABEL, corsPreflight)
+  done()
+}
+
+/** /metrics and /health: no pool worker, not counted. */
+const opsRoutes: FastifyPluginCallback<PluginOptions> = (app, { mock }, done) => {
+  app.get('/health', (_request, reply) => {
+    reply.type(JSON_TYPE).send(HEALTH_BODY)
+  })
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, text } = await mock.metrics.exposition()
+    reply.type(contentType)
+    return text
+  })
+  done()
+}
+
+const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])
+
+function otherLabels(mock: StandIn, method: string): RouteLabels {
+  return mock.metrics.route(OTHER_LABEL, KNOWN_METHODS.has(method) ? method : 'OTHER')
+}
+
+/** A short, printable form of what the client sent, for a log line. */
+function shown(text: string): string {
+  const cut = text.length > 200 ? `${text.slice(0, 200)}...` : text
+  return JSON.stringify(cut).slice(1, -1)
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?')
+  return q < 0 ? url : url.slice(0, q)
+}
+
+function notFoundHandler(mock: StandIn) {
+  return (request: FastifyRequest, reply: FastifyReply) => {
+    const path = pathOf(request.url)
+    const error = routingError(path.length > 200 ? `${path.slice(0, 200)}...` : path)
+    mock.log.line(`404 ${shown(request.method)} ${shown(path)}: no such route`)
+    answerWithoutWorker(mock, otherLabels(mock, request.method), reply, error)
+  }
+}
+
+/**
+ * Errors before a handler ran (body parsing: 400 malformed JSON, 413 too large, 415 not JSON) and
+ * any error of ours that escaped (500). One log line each, never a stack.
+ */
+function errorHandler(mock: StandIn) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const answer = answerFor(error, mock.options.bodyLimit)
+    const labels = labelsOf(request) ?? otherLabels(mock, request.method)
+    mock.log.line(
+      `${answer.status} ${shown(request.method)} ${shown(pathOf(request.url))}: ${shown(error.message)}`,
+    )
+    answerWithoutWorker(mock, labels, reply, answer)
+  }
+}
+
+function answerFor(error: FastifyError, bodyLimit: number): ErrorAnswer {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return UNSUPPORTED_MEDIA_TYPE
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return payloadTooLarge(bodyLimit)
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return MALFORMED_JSON
+  }
+  if (error instanceof SyntaxError) return MALFORMED_JSON
+  const status = error.statusCode
+  if (status !== undefined && status >= 400 && status < 500) return badRequest(error.message, status)
+  return INTERNAL_ERROR
+}
+
+function answerWithoutWorker(
+  mock: StandIn,
+  labels: RouteLabels,
+  reply: FastifyReply,
+  answer: ErrorAnswer,
+): void {
+  reply.code(answer.status).type(JSON_TYPE).send(answer.body)
+  // answered before any handler ran: no wait, no downstream call
+  mock.metrics.observeRequest(labels, answer.status, 0)
+}
