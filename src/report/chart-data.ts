@@ -1,5 +1,5 @@
 import { type Histogram, newHistogram } from '../model/histogram.js'
-import type { DecodedSecond } from './decoded-second.js'
+import { addHistograms, type DecodedSecond } from './decoded-second.js'
 import { histogramStats } from './histogram-stats.js'
 
 /**
@@ -121,9 +121,7 @@ export class ChartRecorder {
       total.requests += stats.requests
       total.ok += stats.ok
       total.dropped += stats.dropped
-      total.latency.add(histograms.latency)
-      total.fromSend.add(histograms.fromSend)
-      total.sendLag.add(histograms.sendLag)
+      addHistograms(this.scratch, histograms)
     }
     push(this.data.total, total)
     // an endpoint absent from this second: zero counts, no latency

@@ -28,3 +28,13 @@ export function decodeSecond(second: SeriesSecond): DecodedSecond {
   }
   return { second, endpoints }
 }
+
+/** Adds each kind's histogram into the target's; skips empty ones (an add walks every bucket). */
+export function addHistograms(
+  target: Record<HistogramKind, Histogram>,
+  source: Readonly<Record<HistogramKind, Histogram>>,
+): void {
+  for (const kind of ['latency', 'fromSend', 'sendLag'] as const) {
+    if (source[kind].totalCount > 0) target[kind].add(source[kind])
+  }
+}

@@ -8,7 +8,7 @@ import {
   type SeriesSecond,
   type Summary,
 } from '../model/results.js'
-import { type DecodedInterval, type DecodedSecond, decodeSecond } from './decoded-second.js'
+import { addHistograms, type DecodedInterval, type DecodedSecond, decodeSecond } from './decoded-second.js'
 import { histogramStats, latencyStatsMs } from './histogram-stats.js'
 import type { Counts, HistogramKind, MetricSource } from './metric-source.js'
 import { evaluateThresholds } from './thresholds.js'
@@ -52,9 +52,7 @@ class Accumulator implements Counts {
       this.errors.set(kind, (this.errors.get(kind) ?? 0) + n)
     }
     for (const [code, n] of Object.entries(s.status)) this.status.set(code, (this.status.get(code) ?? 0) + n)
-    this.histograms.latency.add(interval.histograms.latency)
-    this.histograms.fromSend.add(interval.histograms.fromSend)
-    this.histograms.sendLag.add(interval.histograms.sendLag)
+    addHistograms(this.histograms, interval.histograms)
   }
 
   summary(durationS: number): EndpointSummary {
