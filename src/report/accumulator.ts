@@ -1,6 +1,6 @@
 import type { SeriesHeader, SeriesSecond } from '../model/results.js'
 import { ChartRecorder } from './chart-data.js'
-import { decodeSecond } from './decoded-second.js'
+import { type DecodedSecond, decodeSecond } from './decoded-second.js'
 import { SummaryBuilder } from './summary.js'
 
 /**
@@ -17,8 +17,11 @@ export class RunAccumulator {
     this.chart = new ChartRecorder(header.endpoints)
   }
 
-  add(second: SeriesSecond): void {
-    const decoded = decodeSecond(second)
+  /**
+   * Folds one second in. The engine, which holds the second's histograms before it encodes them,
+   * may pass them as `decoded` (copies it no longer writes to) and save the decoding.
+   */
+  add(second: SeriesSecond, decoded: DecodedSecond = decodeSecond(second)): void {
     this.summary.add(second, decoded)
     this.chart.add(decoded)
   }

@@ -15,7 +15,7 @@ export {
   RULES_TEXT,
   type Verdict,
 } from './compare.js'
-export { type DecodedSecond, decodeSecond } from './decoded-second.js'
+export { type DecodedInterval, type DecodedSecond, decodeSecond } from './decoded-second.js'
 // Outputs
 export { type ReportOptions, renderComparisonSection, renderReport } from './html.js'
 export { renderJUnit } from './junit.js'

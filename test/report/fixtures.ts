@@ -128,7 +128,7 @@ export function synthesizeRun(scenario: Scenario): SyntheticRun {
       let errors = 0
       for (let i = 0; i < sent; i++) {
         const us = Math.max(1, Math.round(latencyMs(endpoint, t, random) * 1000))
-        const lagUs = Math.round(20 + random() * 200 + (random() < 0.005 ? 1000 + random() * 2000 : 0))
+        const lagUs = Math.round(20 + random() * 200 + (random() < 0.0004 ? 1000 + random() * 2000 : 0))
         recordUs(latency, us)
         recordUs(fromSend, Math.max(1, us - lagUs))
         recordUs(sendLag, lagUs)
