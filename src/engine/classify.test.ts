@@ -33,6 +33,14 @@ for (const [code, kind] of [
   test(`error code ${code} -> ${kind}`, () => assert.equal(classifyError(withCode(code)), kind))
 }
 
+test('an error without a code is classified by its name', () => {
+  const parser = Object.assign(new Error('Response does not match the HTTP/1.1 protocol'), {
+    name: 'HTTPParserError',
+  })
+  assert.equal(classifyError(parser), 'protocol')
+  assert.equal(classifyError(Object.assign(new Error('x'), { name: 'HeadersTimeoutError' })), 'timeout')
+})
+
 test('the code may sit on the cause; no code at all is other', () => {
   assert.equal(classifyError(Object.assign(new Error('x'), { cause: withCode('ECONNRESET') })), 'reset')
   assert.equal(classifyError(new Error('plain')), 'other')

@@ -45,6 +45,15 @@ export const KIND_BY_CODE: Readonly<Record<string, ErrorKind>> = {
   EPROTO: 'tls',
 }
 
+/** For errors that come without a code (undici's HTTPParserError sometimes has none). */
+export const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
+  HTTPParserError: 'protocol',
+  HeadersTimeoutError: 'timeout',
+  BodyTimeoutError: 'timeout',
+  ConnectTimeoutError: 'timeout',
+  SocketError: 'reset',
+}
+
 const PREFIX_KINDS: readonly (readonly [string, ErrorKind])[] = [
   ['ERR_TLS_', 'tls'],
   ['ERR_SSL_', 'tls'],
@@ -52,7 +61,7 @@ const PREFIX_KINDS: readonly (readonly [string, ErrorKind])[] = [
   ['HPE_', 'protocol'],
 ]
 
-/** The kind of a transport failure, from its code (or its cause's code). */
+/** The kind of a transport failure, from its code (or its cause's code), else its name. */
 export function classifyError(error: unknown): ErrorKind {
   let current: unknown = error
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
@@ -62,6 +71,8 @@ export function classifyError(error: unknown): ErrorKind {
       if (kind) return kind
       for (const [prefix, prefixKind] of PREFIX_KINDS) if (code.startsWith(prefix)) return prefixKind
     }
+    const name = (current as { name?: unknown }).name
+    if (typeof name === 'string' && Object.hasOwn(KIND_BY_NAME, name)) return KIND_BY_NAME[name]!
     current = (current as { cause?: unknown }).cause
   }
   return 'other'

@@ -55,7 +55,10 @@ export interface EngineOptions {
   readonly connections?: number
   /** per-request connect, headers and body timeouts (ms) */
   readonly timeoutMs: number
-  /** how long in-flight visits may finish after arrivals stop (ms); default timeoutMs */
+  /**
+   * how long in-flight visits may finish after arrivals stop (ms); default timeoutMs + 1 s, so
+   * that requests sent last time out by their own timeout before the drain gives up on them
+   */
   readonly drainTimeoutMs?: number
   /** headers on every request (names lower-case), secrets already resolved */
   readonly headers?: Readonly<Record<string, string>>
@@ -257,7 +260,7 @@ export class Engine {
     this.scale = options.scale
     this.endMs = stagesDurationMs(options.stages)
     this.maxInFlight = options.maxInFlight
-    this.drainTimeoutMs = options.drainTimeoutMs ?? options.timeoutMs
+    this.drainTimeoutMs = options.drainTimeoutMs ?? options.timeoutMs + 1000
     this.startAtMs = options.startAtMs
     const shard = options.shard ?? { index: 0, count: 1 }
     this.streams = this.flows.map(
@@ -284,6 +287,11 @@ export class Engine {
     })
   }
 
+  /** Arrivals have stopped; visits in flight are finishing. */
+  get draining(): boolean {
+    return this.phase === 'draining' || this.phase === 'done'
+  }
+
   /** The run's time (ms since time zero) now. */
   now(): number {
     return performance.now() - this.t0
@@ -297,6 +305,7 @@ export class Engine {
     this.startedAtMs = startAt
     this.t0 = performance.now() + (startAt - wallNow)
     this.phase = 'running'
+    if (this.stopped) this.beginDrain(0)
     this.hooks.onStart?.(startAt)
     return new Promise<EngineResult>((resolve, reject) => {
       this.resolveRun = resolve
@@ -307,6 +316,7 @@ export class Engine {
 
   /** Graceful end: no more arrivals; visits in flight may finish within the drain timeout. */
   stop(): void {
+    if (this.phase === 'idle') this.stopped = true // run() then ends at once
     if (this.phase !== 'running') return
     this.stopped = true
     this.beginDrain(this.now())
@@ -315,6 +325,10 @@ export class Engine {
 
   /** Ends now: what is in flight is counted as timeouts. */
   abort(): void {
+    if (this.phase === 'idle') {
+      this.stopped = true
+      this.aborted = true
+    }
     if (this.phase === 'done' || this.phase === 'idle') return
     this.aborted = true
     if (this.phase === 'running') {

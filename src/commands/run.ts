@@ -1,0 +1,452 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { checkinVisitData, isoDate } from '../checkin/index.js'
+import type { RunConfig } from '../config/schema.js'
+import { Engine, type EngineResult, randomSeed } from '../engine/index.js'
+import { warmUp } from '../engine/warmup.js'
+import { ConfigError } from '../errors.js'
+import { GeneratorMonitor, Recorder, type RunObserver, redactConfig, SeriesWriter } from '../metrics/index.js'
+import { startMockProcess } from '../mock/index.js'
+import {
+  type EndReason,
+  type GeneratorHealth,
+  SCHEMA_VERSION,
+  type SeriesEnd,
+  type SeriesHeader,
+  type SeriesSecond,
+  type Summary,
+} from '../model/results.js'
+import { deriveRates, endpointIds, resolveProfile, stagesDurationMs } from '../profile/index.js'
+import type { DerivedProfile, Profile } from '../profile/types.js'
+import {
+  findAbort,
+  RunAccumulator,
+  runThresholds,
+  SERIES_FILE,
+  type WrittenFiles,
+  writeRunFiles,
+} from '../report/index.js'
+
+/**
+ * `checkin-load run` as a library call: resolve the profile, start the embedded stand-in when
+ * there is no target, drive the engine through the stages, write series.ndjson as it goes and
+ * summary.json + report.html at the end, judge the thresholds. Prints nothing: the caller gets a
+ * progress snapshot once a second and the outcome at the end (src/cli/run.ts prints them).
+ *
+ * Ending: at the end of the stages, arrivals stop and flows in flight get up to the timeout to
+ * finish (the rest count as timeouts). stop() (the first SIGINT/SIGTERM) ends the same way, early;
+ * a second signal ends at once. Either way the results of what was measured are written.
+ */
+export interface RunProgress {
+  readonly runId: string
+  readonly runDir: string
+  readonly target: string
+  /** seconds since the start (the second just folded ends here) */
+  readonly elapsedS: number
+  /** length of the stages, s */
+  readonly plannedS: number
+  /** arrivals stopped: flows in flight are finishing */
+  readonly draining: boolean
+  /** share of the profile asked at the end of this second (x --scale) */
+  readonly share: number
+  /** requests asked (sent + dropped) and completed in this second, all endpoints */
+  readonly askedRps: number
+  readonly achievedRps: number
+  readonly endpoints: readonly LiveEndpoint[]
+  readonly generator: GeneratorHealth
+  /** the second just folded, as written to series.ndjson */
+  readonly second: SeriesSecond
+}
+
+export interface LiveEndpoint {
+  readonly endpoint: string
+  /** in this second */
+  readonly askedRps: number
+  readonly achievedRps: number
+  /** since the start */
+  readonly requests: number
+  readonly errors: number
+  readonly dropped: number
+  /** latency from the intended time, since the start (ms) */
+  readonly p95Ms: number
+}
+
+export interface RunStarted {
+  readonly runId: string
+  readonly runDir: string
+  readonly target: string
+  /** the stand-in's URL when the run started one */
+  readonly embedded: boolean
+  readonly plannedS: number
+  readonly seed: number
+  readonly profile: DerivedProfile
+}
+
+export interface RunOptions {
+  onStart?(info: RunStarted): void
+  onProgress?(progress: RunProgress): void
+  /** more consumers of the per-second series (Prometheus, DogStatsD exporters) */
+  readonly observers?: readonly RunObserver[]
+  /** stop gracefully on the first SIGINT/SIGTERM, at once on the second (default true) */
+  readonly handleSignals?: boolean
+  /** warm the hot path up before time zero, against a local throwaway server (default true) */
+  readonly warmUp?: boolean
+}
+
+export interface RunOutcome {
+  readonly runId: string
+  readonly runDir: string
+  readonly summary: Summary
+  readonly files: WrittenFiles
+  readonly endReason: EndReason
+  readonly engine: EngineResult
+  /** 0 every threshold passed, 99 one failed */
+  readonly exitCode: 0 | 99
+  /** why the run ended early, when a threshold aborted it or a write failed */
+  readonly note?: string
+}
+
+/** The handle of a run in progress: stop() ends it gracefully, abort() at once. */
+export interface RunHandle {
+  readonly done: Promise<RunOutcome>
+  stop(): void
+  abort(): void
+}
+
+/** Runs to the end; see startRun for a handle that can be stopped. */
+export function runCommand(config: RunConfig, options: RunOptions = {}): Promise<RunOutcome> {
+  return startRun(config, options).done
+}
+
+/** A run id: UTC time to the second, then 4 random hex digits (2026-11-26T22-00-00Z-ab12). */
+export function makeRunId(now = new Date()): string {
+  const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-')
+  return `${stamp}Z-${randomBytes(2).toString('hex')}`
+}
+
+/**
+ * The seed of a run: --seed; else, for a shard with a shared start time, one derived from that
+ * time, so that every shard draws the same arrival stream and keeps its own slice of it (the
+ * shards then add up to the profile exactly); else a random one. It is written to the results.
+ */
+export function runSeed(config: Pick<RunConfig, 'seed' | 'shard' | 'startAtMs'>): number {
+  if (config.seed !== undefined) return config.seed
+  if (config.shard !== undefined && config.startAtMs !== undefined)
+    return Math.floor(config.startAtMs / 1000) % 2 ** 31
+  return randomSeed()
+}
+
+/** The derived load, as the series header and summary show it ("the load asked for"). */
+export function profileRecord(profile: Profile, derived: DerivedProfile): Record<string, unknown> {
+  const round = (x: number) => Math.round(x * 1000) / 1000
+  return {
+    name: profile.name,
+    scale: derived.scale,
+    flows: Object.fromEntries(
+      derived.flows.map((f) => [f.name, { perMinute: round(f.perMinute), perHour: round(f.perHour) }]),
+    ),
+    endpoints: Object.fromEntries(
+      derived.endpoints.map((e) => [e.endpoint, { method: e.method, rpm: round(e.rpm), rps: round(e.rps) }]),
+    ),
+    totalRpm: round(derived.totalRpm),
+    totalRps: round(derived.totalRps),
+  }
+}
+
+/**
+ * `--duration` holds 1x, while stages ramp from 0 before their first target. The config keeps the
+ * share before the first stage as `startShare` when it has one; without it, stages start from 0.
+ */
+function startShareOf(config: RunConfig): number {
+  const value = (config as Readonly<Record<string, unknown>>).startShare
+  return typeof value === 'number' && value >= 0 ? value : 0
+}
+
+function readCa(path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    throw new ConfigError(`cannot read the CA file "${path}": ${(error as Error).message}`)
+  }
+}
+
+function resolveHeaders(config: RunConfig): Record<string, string> {
+  const headers: Record<string, string> = { ...config.headers }
+  for (const [name, variable] of Object.entries(config.headersFromEnv)) {
+    const value = process.env[variable]
+    if (value === undefined) {
+      throw new ConfigError(
+        `header "${name}" is to come from environment variable ${variable}, which is not set`,
+      )
+    }
+    headers[name.toLowerCase()] = value
+  }
+  return headers
+}
+
+export function startRun(config: RunConfig, options: RunOptions = {}): RunHandle {
+  let engine: Engine | undefined
+  let stopRequested = false
+  let abortRequested = false
+  const control = {
+    stop() {
+      stopRequested = true
+      engine?.stop()
+    },
+    abort() {
+      stopRequested = true
+      abortRequested = true
+      engine?.abort()
+    },
+  }
+  const done = execute(config, options, control, (e) => {
+    engine = e
+    if (abortRequested) e.abort()
+    else if (stopRequested) e.stop()
+  })
+  return { done, ...control }
+}
+
+async function execute(
+  config: RunConfig,
+  options: RunOptions,
+  control: { stop(): void; abort(): void },
+  setEngine: (engine: Engine) => void,
+): Promise<RunOutcome> {
+  const profile = resolveProfile(config.profile, {
+    checkInsPerHour: config.checkInsPerHour,
+    preCheckInsPerHour: config.preCheckInsPerHour,
+    withDemographics: config.withDemographics,
+  })
+  const endpoints = endpointIds(profile)
+  const derived = deriveRates(profile, config.scale)
+  const seed = runSeed(config)
+  const runId = config.runId ?? makeRunId()
+  const runDir = join(config.out, runId)
+  const headers = resolveHeaders(config)
+  const ca = readCa(config.caFile)
+  const thresholds = runThresholds(config, endpoints)
+  const plannedMs = stagesDurationMs(config.stages)
+  if (config.startAtMs !== undefined && config.startAtMs < Date.now() - 5000) {
+    throw new ConfigError(
+      `the start time ${new Date(config.startAtMs).toISOString()} is in the past: give a time a little ahead, shared by all shards`,
+    )
+  }
+  if (existsSync(join(runDir, SERIES_FILE))) {
+    throw new ConfigError(`the run folder ${runDir} already holds a run: choose another --run-id or --out`)
+  }
+  mkdirSync(runDir, { recursive: true })
+
+  // from here on, a signal stops the run (even one that arrives before the engine starts)
+  const signals = options.handleSignals !== false ? installSignals(control) : undefined
+  let mock: Awaited<ReturnType<typeof startMockProcess>> | undefined
+  try {
+    mock =
+      config.target === undefined
+        ? await startMockProcess({
+            preset: config.mockPreset,
+            timeScale: config.mockTimeScale,
+            seed,
+            ...(config.mockWorkers !== undefined && { workers: config.mockWorkers }),
+          })
+        : undefined
+  } catch (error) {
+    signals?.remove()
+    throw error
+  }
+  const target = config.target ?? mock!.url
+  const monitor = new GeneratorMonitor()
+  const series = new SeriesWriter(join(runDir, SERIES_FILE))
+  const observers: RunObserver[] = [series, ...(options.observers ?? [])]
+  let accumulator: RunAccumulator | undefined
+  let endReason: EndReason = 'completed'
+  let note: string | undefined
+  let engineResult: EngineResult
+  try {
+    const data = checkinVisitData(isoDate(config.startAtMs ?? Date.now()))
+    if (options.warmUp !== false) {
+      // a nicety (see warmUp): a run goes on without it
+      await warmUp({ flows: profile.flows, endpoints, data, sink: new Recorder(endpoints) }).catch(() => {})
+    }
+    const recorder = new Recorder(endpoints)
+    const engine = new Engine({
+      target,
+      flows: profile.flows,
+      endpoints,
+      stages: config.stages,
+      startShare: startShareOf(config),
+      scale: config.scale,
+      arrival: config.arrival,
+      seed,
+      ...(config.shard !== undefined && { shard: config.shard }),
+      ...(config.startAtMs !== undefined && { startAtMs: config.startAtMs }),
+      maxInFlight: config.maxInFlight,
+      ...(config.connections !== undefined && { connections: config.connections }),
+      timeoutMs: config.timeoutMs,
+      headers,
+      ...(ca !== undefined && { ca }),
+      insecure: config.insecure,
+      data,
+      sink: recorder,
+      hooks: {
+        onStart(startedAtMs) {
+          const header: SeriesHeader = {
+            type: 'header',
+            schemaVersion: SCHEMA_VERSION,
+            runId,
+            target,
+            startedAt: new Date(startedAtMs).toISOString(),
+            startedAtMs,
+            ...(config.shard !== undefined && { shard: config.shard }),
+            config: redactConfig({ ...config, seed }),
+            profile: profileRecord(profile, derived),
+            endpoints,
+          }
+          accumulator = new RunAccumulator(header)
+          notify(observers, (o) => o.onHeader?.(header))
+        },
+        onSecond(t, share, inFlight) {
+          const second = recorder.fold(t, share, monitor.sample(inFlight))
+          accumulator!.add(second)
+          const failed = notify(observers, (o) => o.onSecond?.(second))
+          if (failed && endReason === 'completed') {
+            endReason = 'write_failed'
+            note = `writing the results failed: ${failed.message}`
+            engine.stop()
+          }
+          const abort = findAbort(thresholds, accumulator!.summary, (t + 1) * 1000)
+          if (abort && endReason === 'completed') {
+            endReason = 'aborted_by_threshold'
+            note = `threshold ${abort.metric} ${abort.expr} failed (value ${abort.value}): run aborted`
+            engine.stop()
+          }
+          options.onProgress?.(
+            progress(runDir, second, accumulator!, recorder, t, plannedMs, engine.draining),
+          )
+        },
+      },
+    })
+    setEngine(engine)
+    options.onStart?.({
+      runId,
+      runDir,
+      target,
+      embedded: mock !== undefined,
+      plannedS: plannedMs / 1000,
+      seed,
+      profile: derived,
+    })
+    engineResult = await engine.run()
+    if (endReason === 'completed' && engineResult.stopped) endReason = 'interrupted'
+  } catch (error) {
+    signals?.remove()
+    monitor.close()
+    series.close()
+    await mock?.stop()
+    throw error
+  }
+  signals?.remove()
+  monitor.close()
+  const end: SeriesEnd = {
+    type: 'end',
+    endedAt: new Date(engineResult.endedAtMs).toISOString(),
+    reason: endReason,
+    abandonedInFlight: engineResult.abandonedInFlight,
+  }
+  notify(observers, (o) => o.onEnd?.(end))
+  await Promise.all(observers.map((o) => Promise.resolve(o.close?.()).catch(() => {})))
+  await mock?.stop()
+  const summary = accumulator!.summary.build({ endedAt: end.endedAt, endReason, thresholds })
+  const files = await writeRunFiles(runDir, summary, accumulator!.chart.result(), {
+    ...(config.baseline !== undefined && { baseline: config.baseline }),
+    ...(config.junit !== undefined && { junit: config.junit }),
+    ...(config.markdown !== undefined && { markdown: config.markdown }),
+  })
+  return {
+    runId,
+    runDir,
+    summary,
+    files,
+    endReason,
+    engine: engineResult,
+    exitCode: summary.passed ? 0 : 99,
+    ...(note !== undefined && { note }),
+  }
+}
+
+/** Calls every observer; returns the first error (observers must not stop each other). */
+function notify(observers: readonly RunObserver[], call: (o: RunObserver) => void): Error | undefined {
+  let first: Error | undefined
+  for (const observer of observers) {
+    try {
+      call(observer)
+    } catch (error) {
+      first ??= error instanceof Error ? error : new Error(String(error))
+    }
+  }
+  return first
+}
+
+function progress(
+  runDir: string,
+  second: SeriesSecond,
+  accumulator: RunAccumulator,
+  recorder: Recorder,
+  t: number,
+  plannedMs: number,
+  draining: boolean,
+): RunProgress {
+  let askedRps = 0
+  let achievedRps = 0
+  const endpoints: LiveEndpoint[] = []
+  for (const id of recorder.endpoints) {
+    const stats = second.endpoints[id]!
+    askedRps += stats.asked
+    achievedRps += stats.requests
+    const counts = accumulator.summary.counts(id)
+    const histogram = accumulator.summary.histogram(id, 'latency')
+    endpoints.push({
+      endpoint: id,
+      askedRps: stats.asked,
+      achievedRps: stats.requests,
+      requests: counts?.requests ?? 0,
+      errors: counts ? counts.requests - counts.ok : 0,
+      dropped: counts?.dropped ?? 0,
+      p95Ms: histogram && histogram.totalCount > 0 ? histogram.getValueAtPercentile(95) / 1000 : 0,
+    })
+  }
+  return {
+    runId: accumulator.header.runId,
+    runDir,
+    target: accumulator.header.target,
+    elapsedS: t + 1,
+    plannedS: plannedMs / 1000,
+    draining,
+    share: second.share,
+    askedRps,
+    achievedRps,
+    endpoints,
+    generator: second.generator,
+    second,
+  }
+}
+
+/** First SIGINT/SIGTERM: graceful stop; second: abort. */
+function installSignals(control: { stop(): void; abort(): void }): { remove(): void } {
+  let count = 0
+  const handler = () => {
+    count++
+    if (count === 1) control.stop()
+    else control.abort()
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return {
+    remove() {
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
+    },
+  }
+}
