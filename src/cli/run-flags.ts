@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander'
 import { parseStartAt, type RunConfigSources, resolveRunConfig } from '../config/load.js'
 import { parseHeader, parseShard, parseStages } from '../config/parse.js'
 import { ARRIVAL_PROCESSES, type RunConfig, type RunConfigInput } from '../config/schema.js'
+import { thresholdEntry } from '../config/thresholds.js'
 import { ConfigError } from '../errors.js'
 import { PRESET_NAMES } from '../model/downstream.js'
 import { BUILTIN_PROFILE_NAME } from '../profile/index.js'
@@ -135,27 +136,10 @@ function declareRunFlags(command: Command): Command {
     .option('--markdown <file>', 'write a Markdown summary (for a CI job summary page)')
 }
 
-/** Splits "metric{tags}: cond1, cond2" at the first colon outside the braces. */
-export function splitThresholdFlag(text: string): { metric: string; conditions: [string, ...string[]] } {
-  let depth = 0
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
-    if (ch === '{') depth++
-    else if (ch === '}') depth--
-    else if (ch === ':' && depth === 0) {
-      const metric = text.slice(0, i).trim()
-      const conditions = text
-        .slice(i + 1)
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean)
-      if (metric && conditions.length > 0) return { metric, conditions: conditions as [string, ...string[]] }
-      break
-    }
-  }
-  throw new ConfigError(
-    `invalid --threshold "${text}": write METRIC{TAGS}: CONDITION, like 'http_req_duration{endpoint:post_session}: p(95)<500'`,
-  )
+/** A --threshold flag as a RunConfig entry; checked with the others when the config resolves. */
+function thresholdSpecEntry(text: string) {
+  const entry = thresholdEntry(text, '--threshold')
+  return { metric: entry.metric, conditions: entry.conditions as [string, ...string[]], abortOnFail: false }
 }
 
 function parseHeaderFromEnv(text: string): [string, string] {
@@ -219,9 +203,7 @@ export function runConfigSources(command: Command): RunConfigSources {
     ...(limits === false && { noLimits: true }),
     ...(header && { headers: Object.fromEntries(header.map(parseHeader)) }),
     ...(headerFromEnv && { headersFromEnv: Object.fromEntries(headerFromEnv.map(parseHeaderFromEnv)) }),
-    ...(threshold && {
-      thresholds: threshold.map((t) => ({ ...splitThresholdFlag(t), abortOnFail: false })),
-    }),
+    ...(threshold && { thresholds: threshold.map((t) => thresholdSpecEntry(t)) }),
   }
   return { flags, ...(config !== undefined && { configFile: config }) }
 }

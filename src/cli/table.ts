@@ -1,44 +1,12 @@
-/** Plain-text tables for the terminal: right-aligned numbers, left-aligned text. */
-export type Cell = string | number
+/** The terminal's tables and colours: the report room's formatter, coloured when stdout is a TTY. */
+import { formatNumber } from '../report/format.js'
+import { type Cell, formatTable, paint, visibleLength } from '../report/text-table.js'
 
-export interface TableOptions {
-  /** columns (by index) aligned left; the others are right-aligned */
-  readonly leftColumns?: readonly number[]
-}
+export { type Cell, formatNumber, formatTable, visibleLength }
 
-export function formatTable(
-  header: readonly string[],
-  rows: readonly (readonly Cell[])[],
-  options: TableOptions = {},
-): string {
-  const left = new Set(options.leftColumns ?? [0])
-  const text = [header, ...rows].map((row) => row.map((cell) => String(cell)))
-  const widths = header.map((_, i) => Math.max(...text.map((row) => visibleLength(row[i] ?? ''))))
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, i) => {
-        const pad = ' '.repeat(widths[i]! - visibleLength(cell))
-        return left.has(i) ? cell + pad : pad + cell
-      })
-      .join('  ')
-      .trimEnd()
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ')
-  return [line(text[0]!), rule, ...text.slice(1).map(line)].join('\n')
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes are control characters
-const ANSI = /\u001b\[[0-9;]*m/g
-
-export function visibleLength(text: string): number {
-  return text.replace(ANSI, '').length
-}
-
-/** A number with thousands separators and at most `decimals` decimals: 12020 -> "12,020". */
-export function formatNumber(value: number, decimals = 0): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 })
-}
-
-const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR
-export const red = (text: string) => (useColor() ? `\u001b[31m${text}\u001b[0m` : text)
-export const green = (text: string) => (useColor() ? `\u001b[32m${text}\u001b[0m` : text)
-export const bold = (text: string) => (useColor() ? `\u001b[1m${text}\u001b[0m` : text)
+/** Colour on a TTY unless NO_COLOR is set (https://no-color.org). */
+export const useColor = (): boolean => process.stdout.isTTY === true && !process.env.NO_COLOR
+const painter = () => paint(useColor())
+export const red = (text: string): string => painter().red(text)
+export const green = (text: string): string => painter().green(text)
+export const bold = (text: string): string => painter().bold(text)

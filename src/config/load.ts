@@ -10,6 +10,7 @@ import {
   type RunConfigInput,
   runConfigSchema,
 } from './schema.js'
+import { thresholdSpecs } from './thresholds.js'
 
 /**
  * Builds the one RunConfig of a run: defaults <- config file <- flags. Flags and config files
@@ -149,6 +150,8 @@ export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {
     )
   }
   const config = parsed.data
+  // refuse a bad threshold now, before any load is sent
+  thresholdSpecs(config.thresholds, 'threshold')
   if (config.target !== undefined) checkTarget(config.target, config.allowProduction)
   for (const [header, variable] of Object.entries(config.headersFromEnv)) {
     if (process.env[variable] === undefined) {

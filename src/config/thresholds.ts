@@ -80,6 +80,11 @@ const isMetric = (name: string): name is ThresholdMetric => Object.hasOwn(THRESH
 
 /** Parses a whole threshold as typed after --threshold: "METRIC{endpoint:ID}: COND, COND". */
 export function parseThreshold(text: string, what = 'threshold'): ThresholdSpec {
+  return thresholdSpec(thresholdEntry(text, what), what, text)
+}
+
+/** Splits "METRIC{endpoint:ID}: COND, COND" into a RunConfig threshold entry (not yet checked). */
+export function thresholdEntry(text: string, what = 'threshold'): ThresholdEntry & { conditions: string[] } {
   const colon = metricEnd(text)
   if (colon < 0) {
     throw thresholdError(what, text, 'expected METRIC: CONDITION')
@@ -88,7 +93,7 @@ export function parseThreshold(text: string, what = 'threshold'): ThresholdSpec 
     .slice(colon + 1)
     .split(',')
     .map((c) => c.trim())
-  return thresholdSpec({ metric: text.slice(0, colon), conditions }, what, text)
+  return { metric: text.slice(0, colon).trim(), conditions }
 }
 
 /** Turns RunConfig's threshold entries into specs; the first invalid one throws a ConfigError. */
