@@ -36,6 +36,7 @@ test('precedence: defaults <- config file <- flags', () => {
   assert.equal(fromFile.scale, 3)
   assert.equal(fromFile.arrival, 'constant')
   assert.deepEqual(fromFile.stages, [{ durationMs: 120_000, target: 1 }])
+  assert.equal(fromFile.startShare, 1, 'a duration holds 1x from the start')
   assert.equal(fromFile.timeoutMs, 5000)
 
   const both = resolveRunConfig({
@@ -45,6 +46,7 @@ test('precedence: defaults <- config file <- flags', () => {
   assert.equal(both.scale, 0.5) // flag wins
   assert.equal(both.arrival, 'constant') // file kept
   assert.deepEqual(both.stages, [{ durationMs: 1000, target: 2 }]) // flag stages replace file duration
+  assert.equal(both.startShare, 0, "the flags' stages ramp from 0, whatever the file's duration said")
   assert.deepEqual(both.headers, { 'x-key-inflection': 'camel', authorization: 'x' }) // headers merge
 })
 

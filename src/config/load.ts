@@ -111,7 +111,7 @@ export function parseStartAt(text: string): number {
 function mergeStages(
   layer: Partial<RunConfigInput> & { durationMs?: number },
   where: string,
-): { stages?: Stage[] } {
+): { stages?: Stage[]; startShare?: number } {
   if (layer.stages !== undefined && layer.durationMs !== undefined) {
     throw new ConfigError(
       `${where} gives both stages and a duration: give one (a duration holds 1x for that long)`,
@@ -119,9 +119,11 @@ function mergeStages(
   }
   if (layer.durationMs !== undefined) {
     if (layer.durationMs <= 0) throw new ConfigError(`${where}: the duration must be more than 0`)
-    return { stages: [{ durationMs: layer.durationMs, target: 1 }] }
+    // a duration holds 1x from the first second (stages alone ramp up from startShare)
+    return { stages: [{ durationMs: layer.durationMs, target: 1 }], startShare: 1 }
   }
-  return layer.stages !== undefined ? { stages: [...layer.stages] } : {}
+  // stages replace an earlier layer's duration: they ramp from their own start share (0 unless set)
+  return layer.stages !== undefined ? { stages: [...layer.stages], startShare: layer.startShare ?? 0 } : {}
 }
 
 export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {

@@ -40,6 +40,8 @@ export const runConfigSchema = z.strictObject({
   scale: z.number().positive().default(1),
   /** stages of the run; the share of the profile moves linearly between their targets */
   stages: z.array(stageSchema).nonempty(),
+  /** share of the profile before the first stage: 0 ramps up from nothing (k6), 1 with --duration holds 1x */
+  startShare: z.number().nonnegative().default(0),
   arrival: z.enum(ARRIVAL_PROCESSES).default('poisson'),
   /** most flows in flight at once; an arrival that finds it full is dropped and counted */
   maxInFlight: z.number().int().positive().default(10_000),
