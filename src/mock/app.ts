@@ -62,6 +62,10 @@ export function buildMockApp(opts: MockOptions = {}): FastifyInstance {
     mock.start()
     done()
   })
+  app.addHook('preClose', (done) => {
+    mock.closing = true
+    done()
+  })
   app.addHook('onClose', (_instance, done) => {
     mock.stop()
     done()

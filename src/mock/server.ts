@@ -39,6 +39,9 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
 
 async function closeWithin(app: FastifyInstance, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
+  // connections busy when closing started become idle later: close those as they go idle
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+  sweep.unref()
   const cut = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
       app.server.closeAllConnections()
@@ -50,5 +53,6 @@ async function closeWithin(app: FastifyInstance, timeoutMs: number): Promise<voi
     await Promise.race([app.close(), cut])
   } finally {
     clearTimeout(timer)
+    clearInterval(sweep)
   }
 }

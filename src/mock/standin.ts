@@ -62,6 +62,8 @@ export class StandIn {
   readonly metrics: MockMetrics
   readonly log: ErrorLog
   private readonly random: SeededRandom
+  /** set when the server starts closing: answers then close their keep-alive connection */
+  closing = false
   private tokenSeq = 0
   private readonly timers = new Set<NodeJS.Timeout>()
   private sweepTimer: NodeJS.Timeout | undefined
@@ -205,6 +207,7 @@ export class Exchange implements PoolWaiter {
     try {
       reply.code(status).type(JSON_TYPE)
       if (cookie !== undefined) reply.header('set-cookie', cookie)
+      if (this.mock.closing) reply.header('connection', 'close')
       reply.send(body)
     } finally {
       if (this.holding) {
