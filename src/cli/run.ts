@@ -38,8 +38,12 @@ Examples:
       const out = process.stdout
       const view = config.quiet ? undefined : out.isTTY === true ? new TtyView(out) : new PlainView(out)
       const handle = startRun(config, {
-        onStart: (info) => view?.start(info),
+        onStart: (info) => {
+          view?.start(info)
+          for (const e of info.exporters) if (e.url) process.stderr.write(`${e.name}: ${e.url}\n`)
+        },
         onProgress: (p) => view?.progress(p),
+        onWarning: (message) => process.stderr.write(`checkin-load: warning: ${message}\n`),
       })
       const outcome = await handle.done
       view?.finish()

@@ -6,7 +6,18 @@ import type { RunConfig } from '../config/schema.js'
 import { Engine, type EngineResult, randomSeed } from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
 import { ConfigError } from '../errors.js'
-import { GeneratorMonitor, Recorder, type RunObserver, redactConfig, SeriesWriter } from '../metrics/index.js'
+import {
+  closeExporters,
+  exportersObserver,
+  type FoldedSecond,
+  GeneratorMonitor,
+  type LiveExporter,
+  Recorder,
+  type RunObserver,
+  redactConfig,
+  SeriesWriter,
+  startExporters,
+} from '../metrics/index.js'
 import { startMockProcess } from '../mock/index.js'
 import {
   type EndReason,
@@ -20,6 +31,8 @@ import {
 import { deriveRates, endpointIds, resolveProfile, stagesDurationMs } from '../profile/index.js'
 import type { DerivedProfile, Profile } from '../profile/types.js'
 import {
+  type DecodedInterval,
+  type DecodedSecond,
   findAbort,
   RunAccumulator,
   runThresholds,
@@ -81,6 +94,8 @@ export interface RunStarted {
   readonly plannedS: number
   readonly seed: number
   readonly profile: DerivedProfile
+  /** live exporters serving or sending metrics (Prometheus URL, DogStatsD address) */
+  readonly exporters: readonly { readonly name: string; readonly url?: string | undefined }[]
 }
 
 export interface RunOptions {
@@ -90,6 +105,8 @@ export interface RunOptions {
   readonly observers?: readonly RunObserver[]
   /** stop gracefully on the first SIGINT/SIGTERM, at once on the second (default true) */
   readonly handleSignals?: boolean
+  /** a problem that does not stop the run (an exporter failing, DogStatsD unreachable) */
+  onWarning?(message: string): void
   /** warm the hot path up before time zero, against a local throwaway server (default true) */
   readonly warmUp?: boolean
 }
@@ -258,19 +275,48 @@ async function execute(
   }
   const target = config.target ?? mock!.url
   const monitor = new GeneratorMonitor()
-  const series = new SeriesWriter(join(runDir, SERIES_FILE))
-  const observers: RunObserver[] = [series, ...(options.observers ?? [])]
+  const warn = (message: string) => options.onWarning?.(message)
+  let series: SeriesWriter | undefined
+  let exporters: LiveExporter[] = []
   let accumulator: RunAccumulator | undefined
   let endReason: EndReason = 'completed'
   let note: string | undefined
   let engineResult: EngineResult
+  const observers: RunObserver[] = []
   try {
+    series = new SeriesWriter(join(runDir, SERIES_FILE))
+    exporters = await startExporters(config, {
+      runId,
+      shard: config.shard,
+      target,
+      endpoints,
+      methods: Object.fromEntries(derived.endpoints.map((e) => [e.endpoint, e.method])),
+      flows: profile.flows.map((flow) => ({
+        name: flow.name,
+        endpoints: [...new Set(flow.steps.map((step) => step.endpoint))],
+      })),
+      onWarning: warn,
+    })
+    const shardCount = config.shard?.count ?? 1
+    observers.push(
+      ...(options.observers ?? []),
+      ...(exporters.length > 0
+        ? [
+            exportersObserver(exporters, {
+              rpsAtShare1: Object.fromEntries(
+                deriveRates(profile, 1).endpoints.map((e) => [e.endpoint, e.rps / shardCount]),
+              ),
+            }),
+          ]
+        : []),
+    )
     const data = checkinVisitData(isoDate(config.startAtMs ?? Date.now()))
     if (options.warmUp !== false) {
       // a nicety (see warmUp): a run goes on without it
       await warmUp({ flows: profile.flows, endpoints, data, sink: new Recorder(endpoints) }).catch(() => {})
     }
     const recorder = new Recorder(endpoints)
+    const seriesWriter = series
     const engine = new Engine({
       target,
       flows: profile.flows,
@@ -305,17 +351,29 @@ async function execute(
             endpoints,
           }
           accumulator = new RunAccumulator(header)
-          notify(observers, (o) => o.onHeader?.(header))
-        },
-        onSecond(t, share, inFlight) {
-          const second = recorder.fold(t, share, monitor.sample(inFlight))
-          accumulator!.add(second)
-          const failed = notify(observers, (o) => o.onSecond?.(second))
-          if (failed && endReason === 'completed') {
+          try {
+            seriesWriter.onHeader(header)
+          } catch (error) {
             endReason = 'write_failed'
-            note = `writing the results failed: ${failed.message}`
+            note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
             engine.stop()
           }
+          notifyAll(observers, (o) => o.onHeader?.(header), warn)
+        },
+        onSecond(t, share, inFlight) {
+          const folded = recorder.foldSecond(t, share, monitor.sample(inFlight))
+          const { second } = folded
+          try {
+            seriesWriter.onSecond(second)
+          } catch (error) {
+            if (endReason === 'completed' || endReason === 'interrupted') {
+              endReason = 'write_failed'
+              note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
+              engine.stop()
+            }
+          }
+          accumulator!.add(second, decoded(second, folded.histograms))
+          notifyAll(observers, (o) => o.onSecond?.(second), warn)
           const abort = findAbort(thresholds, accumulator!.summary, (t + 1) * 1000)
           if (abort && endReason === 'completed') {
             endReason = 'aborted_by_threshold'
@@ -337,13 +395,15 @@ async function execute(
       plannedS: plannedMs / 1000,
       seed,
       profile: derived,
+      exporters: exporters.map((e) => ({ name: e.name, url: e.url })),
     })
     engineResult = await engine.run()
     if (endReason === 'completed' && engineResult.stopped) endReason = 'interrupted'
   } catch (error) {
     signals?.remove()
     monitor.close()
-    series.close()
+    series?.close()
+    await closeExporters(exporters).catch(() => {})
     await mock?.stop()
     throw error
   }
@@ -355,15 +415,30 @@ async function execute(
     reason: endReason,
     abandonedInFlight: engineResult.abandonedInFlight,
   }
-  notify(observers, (o) => o.onEnd?.(end))
-  await Promise.all(observers.map((o) => Promise.resolve(o.close?.()).catch(() => {})))
-  await mock?.stop()
+  try {
+    series.onEnd(end)
+  } catch (error) {
+    warn(`writing the end of ${series.path} failed: ${(error as Error).message}`)
+  }
+  series.close()
+  notifyAll(observers, (o) => o.onEnd?.(end), warn)
+  const stopping = mock?.stop()
   const summary = accumulator!.summary.build({ endedAt: end.endedAt, endReason, thresholds })
   const files = await writeRunFiles(runDir, summary, accumulator!.chart.result(), {
     ...(config.baseline !== undefined && { baseline: config.baseline }),
     ...(config.junit !== undefined && { junit: config.junit }),
     ...(config.markdown !== undefined && { markdown: config.markdown }),
   })
+  for (const exporter of exporters) exporter.onThresholds?.(summary.thresholds)
+  // exporters close last: Prometheus lingers so that its last scrape sees the end
+  await Promise.all(
+    observers.map((o) =>
+      Promise.resolve()
+        .then(() => o.close?.())
+        .catch((error: unknown) => warn(`closing an exporter failed: ${(error as Error).message}`)),
+    ),
+  )
+  await stopping
   return {
     runId,
     runDir,
@@ -376,17 +451,26 @@ async function execute(
   }
 }
 
-/** Calls every observer; returns the first error (observers must not stop each other). */
-function notify(observers: readonly RunObserver[], call: (o: RunObserver) => void): Error | undefined {
-  let first: Error | undefined
+/** The folded second with the recorder's own histograms, so the accumulator need not decode. */
+function decoded(second: SeriesSecond, histograms: FoldedSecond['histograms']): DecodedSecond {
+  const endpoints = new Map<string, DecodedInterval>()
+  for (const [id, h] of histograms) endpoints.set(id, { stats: second.endpoints[id]!, histograms: h })
+  return { second, endpoints }
+}
+
+/** Calls every observer; one that throws is reported and does not stop the others. */
+function notifyAll(
+  observers: readonly RunObserver[],
+  call: (o: RunObserver) => void,
+  warn: (message: string) => void,
+): void {
   for (const observer of observers) {
     try {
       call(observer)
     } catch (error) {
-      first ??= error instanceof Error ? error : new Error(String(error))
+      warn(`a metrics observer failed: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
-  return first
 }
 
 function progress(

@@ -1,6 +1,16 @@
-/** Measurements: the engine's sink, the generator's self-watch, the series writer, redaction. */
+/**
+ * Measurements: the engine's sink, the generator's self-watch, the series writer, redaction, and
+ * the live exporters (Prometheus, DogStatsD) as observers of the per-second series.
+ */
+export {
+  closeExporters,
+  type ExporterConfig,
+  exportersObserver,
+  type LiveExporter,
+  startExporters,
+} from './exporters.js'
 export { GeneratorMonitor, TRUST_LIMITS } from './health.js'
 export type { RunObserver } from './observer.js'
-export { Recorder } from './recorder.js'
+export { type FoldedSecond, Recorder, type SecondHistograms } from './recorder.js'
 export { isSecretHeader, REDACTED, redactConfig, redactHeaders } from './redact.js'
 export { SeriesWriter } from './series-writer.js'

@@ -17,6 +17,25 @@ import type { GeneratorHealth, IntervalStats, SeriesSecond } from '../model/resu
 const STATUS_SLOTS = 600
 const KINDS = ERROR_KINDS.length
 
+/** One endpoint's three histograms of a second (µs). */
+export interface SecondHistograms {
+  readonly latency: Histogram
+  readonly fromSend: Histogram
+  readonly sendLag: Histogram
+}
+
+/**
+ * A folded second: the series line, and its histograms as objects, handed over (the recorder
+ * records into fresh ones from then on), so consumers in this process need not decode the line.
+ */
+export interface FoldedSecond {
+  readonly second: SeriesSecond
+  readonly histograms: ReadonlyMap<string, SecondHistograms>
+}
+
+/** Handed out for an endpoint without values this second; nobody records into it. */
+const EMPTY_HISTOGRAM = newHistogram()
+
 export class Recorder {
   readonly endpoints: readonly string[]
   private readonly asked: Uint32Array
@@ -90,9 +109,34 @@ export class Recorder {
 
   /** The interval since the last fold as one series line; resets the interval. */
   fold(t: number, share: number, generator: GeneratorHealth): SeriesSecond {
+    return this.foldSecond(t, share, generator).second
+  }
+
+  /** As fold(), and hands over the second's histograms. */
+  foldSecond(t: number, share: number, generator: GeneratorHealth): FoldedSecond {
     const endpoints: Record<string, IntervalStats> = {}
-    for (let e = 0; e < this.endpoints.length; e++) endpoints[this.endpoints[e]!] = this.foldEndpoint(e)
-    return { type: 'second', t, share: Math.round(share * 1e6) / 1e6, endpoints, generator }
+    const histograms = new Map<string, SecondHistograms>()
+    for (let e = 0; e < this.endpoints.length; e++) {
+      const id = this.endpoints[e]!
+      endpoints[id] = this.foldEndpoint(e)
+      histograms.set(id, {
+        latency: this.handOver(this.latency, e),
+        fromSend: this.handOver(this.fromSend, e),
+        sendLag: this.handOver(this.sendLag, e),
+      })
+    }
+    return {
+      second: { type: 'second', t, share: Math.round(share * 1e6) / 1e6, endpoints, generator },
+      histograms,
+    }
+  }
+
+  /** The endpoint's histogram of the second just encoded; a fresh one takes its place. */
+  private handOver(set: Histogram[], e: number): Histogram {
+    const histogram = set[e]!
+    if (histogram.totalCount === 0) return EMPTY_HISTOGRAM
+    set[e] = newHistogram()
+    return histogram
   }
 
   private foldEndpoint(e: number): IntervalStats {
@@ -135,9 +179,6 @@ export class Recorder {
     this.requests[e] = 0
     this.ok[e] = 0
     this.droppedCount[e] = 0
-    this.latency[e]!.reset()
-    this.fromSend[e]!.reset()
-    this.sendLag[e]!.reset()
     return stats
   }
 }
