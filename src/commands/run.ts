@@ -256,6 +256,12 @@ async function execute(
   }
   mkdirSync(runDir, { recursive: true })
 
+  const data = checkinVisitData(isoDate(config.startAtMs ?? Date.now()))
+  // warm up while the stand-in boots; a nicety (see warmUp): a run goes on without it
+  const warming =
+    options.warmUp === false
+      ? Promise.resolve()
+      : warmUp({ flows: profile.flows, endpoints, data, sink: new Recorder(endpoints) }).catch(() => {})
   // from here on, a signal stops the run (even one that arrives before the engine starts)
   const signals = options.handleSignals !== false ? installSignals(control) : undefined
   let mock: Awaited<ReturnType<typeof startMockProcess>> | undefined
@@ -271,6 +277,7 @@ async function execute(
         : undefined
   } catch (error) {
     signals?.remove()
+    await warming
     throw error
   }
   const target = config.target ?? mock!.url
@@ -310,11 +317,7 @@ async function execute(
           ]
         : []),
     )
-    const data = checkinVisitData(isoDate(config.startAtMs ?? Date.now()))
-    if (options.warmUp !== false) {
-      // a nicety (see warmUp): a run goes on without it
-      await warmUp({ flows: profile.flows, endpoints, data, sink: new Recorder(endpoints) }).catch(() => {})
-    }
+    await warming
     const recorder = new Recorder(endpoints)
     const seriesWriter = series
     const engine = new Engine({
