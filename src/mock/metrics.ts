@@ -67,7 +67,7 @@ export class MockMetrics {
     })
     this.duration = new Histogram({
       name: 'checkin_mock_request_duration_seconds',
-      help: 'Time from routing a request to its answer, pool wait and downstream delays included',
+      help: 'Time from the handler receiving a request to its answer, pool wait and downstream delays included',
       labelNames: ['endpoint', 'method', 'status'],
       buckets: REQUEST_BUCKETS_S,
       registers,
