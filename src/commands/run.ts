@@ -171,15 +171,6 @@ export function profileRecord(profile: Profile, derived: DerivedProfile): Record
   }
 }
 
-/**
- * `--duration` holds 1x, while stages ramp from 0 before their first target. The config keeps the
- * share before the first stage as `startShare` when it has one; without it, stages start from 0.
- */
-function startShareOf(config: RunConfig): number {
-  const value = (config as Readonly<Record<string, unknown>>).startShare
-  return typeof value === 'number' && value >= 0 ? value : 0
-}
-
 function readCa(path: string | undefined): Buffer | undefined {
   if (path === undefined) return undefined
   try {
@@ -325,7 +316,7 @@ async function execute(
       flows: profile.flows,
       endpoints,
       stages: config.stages,
-      startShare: startShareOf(config),
+      startShare: config.startShare,
       scale: config.scale,
       arrival: config.arrival,
       seed,
