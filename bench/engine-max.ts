@@ -1,0 +1,375 @@
+/**
+ * checkin-load's engine side by side with its peers, in the same run (bench-peers.md):
+ *
+ *   1. max rate: each tool with 50 connections (checkin-load: 50 flows in flight, asked far more
+ *      than it can do, so it runs flat out), against nginx; achieved req/s from the tool and from
+ *      nginx's own counter (stub_status);
+ *   2. at 5000 req/s asked: achieved rate, smoothness (coefficient of variation of nginx's count per
+ *      10 ms, from an access log of $msec), the generator's CPU, and for checkin-load its send lag.
+ *
+ * nginx is pinned to CPU 1 and every generator to CPU 0 (taskset); R rounds, one of each tool per
+ * round, medians reported. Needs nginx, wrk, hey (Debian) and autocannon (npm, a devDependency).
+ *
+ *   npx tsc -p . && node dist/bench/engine-max.js [--seconds 10] [--rounds 3] [--rate 5000] [--json]
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '5000' },
+    json: { type: 'boolean', default: false },
+    'skip-max': { type: 'boolean', default: false },
+    'skip-rate': { type: 'boolean', default: false },
+  },
+})
+const SECONDS = Number(values.seconds)
+const ROUNDS = Number(values.rounds)
+const RATE = Number(values.rate)
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const DRIVER = join(ROOT, 'dist/bench/engine-rate.js')
+const AUTOCANNON = join(ROOT, 'node_modules/.bin/autocannon')
+const PORT = 18_090
+const STATUS_PORT = 18_091
+const LOGGED_PORT = 18_092
+const URL_MAX = `http://127.0.0.1:${PORT}/check_in/v2/sessions`
+const URL_RATE = `http://127.0.0.1:${LOGGED_PORT}/check_in/v2/sessions`
+
+const dir = mkdtempSync(join(tmpdir(), 'checkin-load-bench-'))
+const accessLog = join(dir, 'access.log')
+
+function nginxConfig(): string {
+  for (const sub of ['body', 'proxy', 'fcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true })
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  log_format msec '$msec';
+  server {
+    listen 127.0.0.1:${PORT} backlog=4096;
+    location / { default_type application/json; return 200 '{"ok":true}'; }
+  }
+  server {
+    listen 127.0.0.1:${LOGGED_PORT} backlog=4096;
+    access_log ${accessLog} msec;
+    location / { default_type application/json; return 200 '{"ok":true}'; }
+  }
+  server {
+    listen 127.0.0.1:${STATUS_PORT};
+    location / { stub_status; }
+  }
+}
+`
+}
+
+interface Ran {
+  stdout: string
+  stderr: string
+  elapsedS: number
+  cpuS: number
+}
+
+/** Runs a command pinned to CPU 0 under /usr/bin/time: its output, wall time and CPU seconds. */
+function runPinned(command: string, args: readonly string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S', 'taskset', '-c', '0', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const guard = setTimeout(() => child.kill('SIGKILL'), (SECONDS + 60) * 1000)
+    child.on('error', reject)
+    child.on('close', () => {
+      clearTimeout(guard)
+      const match = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(stderr)
+      if (!match) return reject(new Error(`${command} failed: ${stderr.slice(-500)}`))
+      resolve({ stdout, stderr, elapsedS: Number(match[1]), cpuS: Number(match[2]) + Number(match[3]) })
+    })
+  })
+}
+
+async function nginxRequests(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${STATUS_PORT}/`)).text()
+  const numbers = /\n\s*(\d+)\s+(\d+)\s+(\d+)/.exec(text)
+  if (!numbers) throw new Error(`unexpected stub_status: ${text}`)
+  return Number(numbers[3])
+}
+
+const rpsOf = (text: string) => Number(/Requests\/sec:\s*([\d.]+)/.exec(text)?.[1] ?? Number.NaN)
+
+interface MaxResult {
+  tool: string
+  toolRps: number
+  serverRps: number
+  cpuPct: number
+}
+
+const MAX_TOOLS: readonly { tool: string; run: () => Promise<{ ran: Ran; toolRps: number }> }[] = [
+  {
+    tool: 'checkin-load (check-in flows)',
+    run: async () => {
+      const ran = await runPinned(process.execPath, [
+        DRIVER,
+        '--rps',
+        '200000',
+        '--max-in-flight',
+        '50',
+        '--connections',
+        '50',
+        '--seconds',
+        String(SECONDS),
+        '--target',
+        `http://127.0.0.1:${PORT}`,
+      ])
+      return { ran, toolRps: JSON.parse(ran.stdout).achievedRps }
+    },
+  },
+  {
+    tool: 'checkin-load (one GET)',
+    run: async () => {
+      const ran = await runPinned(process.execPath, [
+        DRIVER,
+        '--flows',
+        'one',
+        '--rps',
+        '200000',
+        '--max-in-flight',
+        '50',
+        '--connections',
+        '50',
+        '--seconds',
+        String(SECONDS),
+        '--target',
+        `http://127.0.0.1:${PORT}`,
+      ])
+      return { ran, toolRps: JSON.parse(ran.stdout).achievedRps }
+    },
+  },
+  {
+    tool: 'autocannon',
+    run: async () => {
+      const ran = await runPinned(process.execPath, [
+        AUTOCANNON,
+        '-c',
+        '50',
+        '-d',
+        String(SECONDS),
+        '-j',
+        URL_MAX,
+      ])
+      const json = JSON.parse(ran.stdout)
+      return { ran, toolRps: json.requests.total / json.duration }
+    },
+  },
+  {
+    tool: 'wrk',
+    run: async () => {
+      const ran = await runPinned('wrk', ['-t1', '-c50', `-d${SECONDS}s`, URL_MAX])
+      return { ran, toolRps: rpsOf(ran.stdout) }
+    },
+  },
+  {
+    tool: 'hey',
+    run: async () => {
+      const ran = await runPinned('hey', ['-c', '50', '-z', `${SECONDS}s`, URL_MAX])
+      return { ran, toolRps: rpsOf(ran.stdout) }
+    },
+  },
+]
+
+interface RateResult {
+  tool: string
+  serverRps: number
+  cv10ms: number
+  cpuPct: number
+  sendLagP99Ms?: number
+  engineCpuPct?: number
+}
+
+const RATE_TOOLS: readonly { tool: string; run: () => Promise<{ ran: Ran; extra?: Partial<RateResult> }> }[] =
+  [
+    {
+      tool: 'checkin-load (check-in flows, constant)',
+      run: async () => {
+        const ran = await runPinned(process.execPath, [
+          DRIVER,
+          '--rps',
+          String(RATE),
+          '--seconds',
+          String(SECONDS),
+          '--target',
+          `http://127.0.0.1:${LOGGED_PORT}`,
+        ])
+        const json = JSON.parse(ran.stdout)
+        return { ran, extra: { sendLagP99Ms: json.sendLagMs.p99, engineCpuPct: json.cpuPct } }
+      },
+    },
+    {
+      tool: 'autocannon -R',
+      run: async () => ({
+        ran: await runPinned(process.execPath, [
+          AUTOCANNON,
+          '-c',
+          '50',
+          '-R',
+          String(RATE),
+          '-d',
+          String(SECONDS),
+          '-j',
+          URL_RATE,
+        ]),
+      }),
+    },
+    {
+      tool: 'hey -q',
+      run: async () => ({
+        ran: await runPinned('hey', ['-c', '50', '-q', String(RATE / 50), '-z', `${SECONDS}s`, URL_RATE]),
+      }),
+    },
+  ]
+
+/** Server-side smoothness: nginx's count per 10 ms over the steady middle of the run. */
+function smoothness(): { serverRps: number; cv10ms: number } {
+  const stamps = readFileSync(accessLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Math.round(Number(line) * 1000))
+  if (stamps.length === 0) return { serverRps: 0, cv10ms: Number.NaN }
+  const first = Math.min(...stamps.slice(0, 1000))
+  const last = Math.max(...stamps.slice(-1000))
+  // skip the first and the last second (start-up, drain)
+  const from = first + 1000
+  const to = last - 1000
+  const bins = new Array(Math.max(1, Math.floor((to - from) / 10))).fill(0)
+  for (const ms of stamps)
+    if (ms >= from && ms < from + bins.length * 10) bins[Math.floor((ms - from) / 10)]++
+  const mean = bins.reduce((a, b) => a + b, 0) / bins.length
+  const sd = Math.sqrt(bins.reduce((a, b) => a + (b - mean) ** 2, 0) / bins.length)
+  return { serverRps: Math.round(mean * 100), cv10ms: Math.round((sd / mean) * 1000) / 1000 }
+}
+
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+let nginx: ChildProcess | undefined
+try {
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig())
+  nginx = spawn('taskset', ['-c', '1', 'nginx', '-c', join(dir, 'nginx.conf'), '-p', dir], {
+    stdio: 'ignore',
+  })
+  for (let i = 0; i < 50; i++) {
+    try {
+      await nginxRequests()
+      break
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  const maxRuns = new Map<string, MaxResult[]>()
+  const rateRuns = new Map<string, RateResult[]>()
+  for (let round = 1; round <= ROUNDS; round++) {
+    if (!values['skip-max']) {
+      for (const { tool, run } of MAX_TOOLS) {
+        const before = await nginxRequests()
+        const { ran, toolRps } = await run()
+        const served = (await nginxRequests()) - before
+        const result = {
+          tool,
+          toolRps: Math.round(toolRps),
+          serverRps: Math.round(served / SECONDS),
+          cpuPct: Math.round((ran.cpuS / ran.elapsedS) * 100),
+        }
+        process.stderr.write(`round ${round} max  ${JSON.stringify(result)}\n`)
+        maxRuns.set(tool, [...(maxRuns.get(tool) ?? []), result])
+      }
+    }
+    if (!values['skip-rate']) {
+      for (const { tool, run } of RATE_TOOLS) {
+        writeFileSync(accessLog, '')
+        // nginx keeps its log file open: truncating in place keeps the same file
+        const { ran, extra } = await run()
+        const result: RateResult = {
+          tool,
+          ...smoothness(),
+          cpuPct: Math.round((ran.cpuS / ran.elapsedS) * 100),
+          ...extra,
+        }
+        process.stderr.write(`round ${round} rate ${JSON.stringify(result)}\n`)
+        rateRuns.set(tool, [...(rateRuns.get(tool) ?? []), result])
+      }
+    }
+  }
+  const maxTable = [...maxRuns].map(([tool, runs]) => ({
+    tool,
+    toolRps: median(runs.map((r) => r.toolRps)),
+    serverRps: median(runs.map((r) => r.serverRps)),
+    cpuPct: median(runs.map((r) => r.cpuPct)),
+  }))
+  const rateTable = [...rateRuns].map(([tool, runs]) => ({
+    tool,
+    serverRps: median(runs.map((r) => r.serverRps)),
+    cv10ms: median(runs.map((r) => r.cv10ms)),
+    cpuPct: median(runs.map((r) => r.cpuPct)),
+    ...(runs[0]!.sendLagP99Ms !== undefined && {
+      sendLagP99Ms: median(runs.map((r) => r.sendLagP99Ms!)),
+      engineCpuPct: median(runs.map((r) => r.engineCpuPct!)),
+    }),
+  }))
+  const autocannon = maxTable.find((r) => r.tool === 'autocannon')?.serverRps
+  const wrk = maxTable.find((r) => r.tool === 'wrk')?.serverRps
+  if (values.json) {
+    console.log(
+      JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, rate: RATE, max: maxTable, atRate: rateTable }),
+    )
+  } else {
+    console.log(
+      `\nMax rate, 50 connections, ${SECONDS} s x ${ROUNDS} rounds, medians (generator on CPU 0, nginx on CPU 1)`,
+    )
+    console.log('| tool | req/s (tool) | req/s (nginx) | vs autocannon | vs wrk | generator CPU |')
+    console.log('|---|---:|---:|---:|---:|---:|')
+    for (const r of maxTable) {
+      const vs = (peer?: number) => (peer ? `${(r.serverRps / peer).toFixed(2)}x` : '')
+      console.log(
+        `| ${r.tool} | ${r.toolRps} | ${r.serverRps} | ${vs(autocannon)} | ${vs(wrk)} | ${r.cpuPct}% |`,
+      )
+    }
+    if (rateTable.length > 0) {
+      console.log(`\nAt ${RATE} req/s asked: nginx's count per 10 ms (steady middle), generator CPU`)
+      console.log('| tool | req/s (nginx) | CV per 10 ms | generator CPU | send lag p99 |')
+      console.log('|---|---:|---:|---:|---:|')
+      for (const r of rateTable) {
+        const lag = 'sendLagP99Ms' in r ? `${r.sendLagP99Ms} ms` : '(not measured)'
+        const cpu = 'engineCpuPct' in r ? `${r.cpuPct}% (${r.engineCpuPct}% during the run)` : `${r.cpuPct}%`
+        console.log(`| ${r.tool} | ${r.serverRps} | ${r.cv10ms} | ${cpu} | ${lag} |`)
+      }
+    }
+  }
+} finally {
+  nginx?.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  rmSync(dir, { recursive: true, force: true })
+}
