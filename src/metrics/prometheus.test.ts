@@ -11,6 +11,7 @@ import {
   PrometheusMetrics,
   promLabelsFromTags,
   SEND_LAG_BUCKETS_S,
+  safeTarget,
 } from './prometheus.js'
 import { Recorder } from './recorder.js'
 
@@ -221,6 +222,14 @@ test('threshold verdicts as 1/0 gauges; a later evaluation replaces the earlier'
   )
   assert.equal(get(s, 'checkin_load_run_info', { ...shard, target: '', shards: '4' }), 1)
 })
+
+for (const [target, label] of [
+  ['http://127.0.0.1:3000', 'http://127.0.0.1:3000'],
+  ['https://user:secret@staging-api.va.gov/base/?key=abc', 'https://staging-api.va.gov/base/'],
+  [undefined, ''],
+  ['not a url', ''],
+] as const)
+  test(`safeTarget(${target})`, () => assert.equal(safeTarget(target), label))
 
 const TAG_TABLE: Array<[string[], Record<string, string>]> = [
   [['env:staging'], { env: 'staging' }],

@@ -261,7 +261,7 @@ export class PrometheusMetrics {
       help: 'Always 1; labels describe the run',
       labelNames: ['target', 'shards'],
       registers,
-    }).set({ target: options.target ?? '', shards: String(shard?.count ?? 1) }, 1)
+    }).set({ target: safeTarget(options.target), shards: String(shard?.count ?? 1) }, 1)
     this.latency = new HdrHistogramMetric({
       name: 'checkin_load_request_duration_seconds',
       help: 'Request latency from the intended send time (coordinated-omission free), answered requests only',
@@ -344,6 +344,17 @@ export class PrometheusMetrics {
   /** The exposition text. */
   metrics(): Promise<string> {
     return this.registry.metrics()
+  }
+}
+
+/** The target as a label: scheme, host and path only (never credentials or a query). */
+export function safeTarget(target: string | undefined): string {
+  if (target === undefined) return ''
+  try {
+    const url = new URL(target)
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`
+  } catch {
+    return ''
   }
 }
 
