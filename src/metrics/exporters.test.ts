@@ -128,24 +128,31 @@ test('overhead: onSecond of Prometheus + DogStatsD at 10k req/s, 7 endpoints', a
   try {
     const seconds = Array.from({ length: 25 }, (_, t) => busySecond(t, 10_000, t + 1))
     const context = { expectedRps: expectedRpsAt(Object.fromEntries(ENDPOINTS.map((id) => [id, 1430])), 1) }
+    // CPU time of this process (user + system) rather than wall time: on a machine shared with
+    // other load tests, wall time mostly measures the wait for a core
+    const cpuMs = () => {
+      const { user, system } = process.cpuUsage()
+      return (user + system) / 1000
+    }
     const costs: Record<string, number[]> = { prometheus: [], dogstatsd: [], both: [] }
     for (const second of seconds) {
-      const t0 = performance.now()
+      const t0 = cpuMs()
       exporters[0]!.onSecond(second, context) // decodes the histograms (shared with DogStatsD)
-      const t1 = performance.now()
+      const t1 = cpuMs()
       exporters[1]!.onSecond(second, context)
-      const t2 = performance.now()
+      const t2 = cpuMs()
       costs.prometheus!.push(t1 - t0)
       costs.dogstatsd!.push(t2 - t1)
       costs.both!.push(t2 - t0)
-      await new Promise((r) => setImmediate(r)) // let the datagrams leave, as between seconds
+      await new Promise((r) => setTimeout(r, 10)) // let the datagrams leave, as between seconds
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     const report = Object.entries(costs)
       .map(([name, xs]) => `${name} ${median(xs.slice(5)).toFixed(2)} ms`)
       .join(', ')
-    console.log(`# exporters' cost per second (median of 20, after 5 warm-up): ${report}`)
-    assert.ok(median(costs.both!.slice(5)) < 25, report)
+    console.log(`# exporters' CPU time per second (median of 20, after 5 warm-up): ${report}`)
+    // loose on purpose (a shared, busy machine): a per-request cost would show as hundreds of ms
+    assert.ok(median(costs.both!.slice(5)) < 50, report)
   } finally {
     await closeExporters(exporters)
     agent.close()
