@@ -196,10 +196,10 @@ test('stop() ends arrivals early; abort() ends at once, counting what is in flig
     const ping = totals(seconds, 'ping')
     assert.equal(result.stopped, true)
     assert.equal(result.aborted, true)
-    assert.ok(ping.asked >= 8 && ping.asked <= 12, `asked ${ping.asked}`)
+    assert.ok(ping.asked >= 5 && ping.asked <= 20, `asked ${ping.asked} (about 10: 20/s for 0.5 s)`)
     assert.equal(ping.errors.timeout, ping.asked)
     assert.equal(result.abandonedInFlight, ping.asked)
-    assert.ok(Date.now() - started < 3000)
+    assert.ok(Date.now() - started < 5000)
   } finally {
     await server.close()
   }

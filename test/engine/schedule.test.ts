@@ -34,7 +34,7 @@ test('constant arrivals follow a ramp and a hold: exact total, each second close
     for (const second of seconds.slice(0, 4)) {
       const want = expected(second.t * 1000, (second.t + 1) * 1000)
       const got = second.endpoints.ping!.asked
-      assert.ok(Math.abs(got - want) <= 3 + want * 0.1, `second ${second.t}: asked ${got}, expected ${want}`)
+      assert.ok(Math.abs(got - want) <= 5 + want * 0.15, `second ${second.t}: asked ${got}, expected ${want}`)
     }
     assert.deepEqual(
       seconds.slice(0, 4).map((s) => s.share),
