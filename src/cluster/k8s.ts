@@ -29,8 +29,13 @@ export interface K8sOptions {
 const CONFIG_DIR = '/etc/checkin-load'
 const RESULTS_DIR = '/results'
 
-/** The RunConfig as a config file for the pods: everything but what each pod sets itself. */
-export function podConfig(config: RunConfig, options: K8sOptions): Record<string, unknown> {
+/**
+ * A RunConfig as a config file (`--config`) for the processes that run its shards, pods or local
+ * workers: everything but what each shard sets itself on its command line (shard, start time, run
+ * id, output folder, workers, Prometheus port) and the outputs only the whole run writes (baseline,
+ * JUnit, Markdown). `profilePath` replaces a profile file's path (a pod reads it from its ConfigMap).
+ */
+export function shardConfigFile(config: RunConfig, profilePath?: string): Record<string, unknown> {
   const {
     stages,
     shard: _shard,
@@ -49,19 +54,34 @@ export function podConfig(config: RunConfig, options: K8sOptions): Record<string
   return {
     ...rest,
     stages: formatStages(stages),
-    // the config file speaks k6's threshold form
-    thresholds: Object.fromEntries(
-      thresholds.map((t) => [
-        t.metric,
-        t.conditions.map((threshold) => ({
-          threshold,
-          abortOnFail: t.abortOnFail,
-          delayAbortEval: `${t.delayAbortEvalMs}ms`,
-        })),
-      ]),
-    ),
-    ...(options.profileFile && { profile: `${CONFIG_DIR}/${options.profileFile.name}` }),
+    thresholds: k6Thresholds(thresholds),
+    ...(profilePath !== undefined && { profile: profilePath }),
   }
+}
+
+/**
+ * Thresholds in the config file's (k6's) form: conditions grouped by metric, so that two entries
+ * on one metric both survive (a JSON object holds each metric once).
+ */
+function k6Thresholds(thresholds: RunConfig['thresholds']): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {}
+  for (const t of thresholds) {
+    const conditions = t.conditions.map((threshold) => ({
+      threshold,
+      abortOnFail: t.abortOnFail,
+      delayAbortEval: `${t.delayAbortEvalMs}ms`,
+    }))
+    out[t.metric] = [...(out[t.metric] ?? []), ...conditions]
+  }
+  return out
+}
+
+/** The RunConfig as a config file for the pods (see shardConfigFile). */
+export function podConfig(config: RunConfig, options: K8sOptions): Record<string, unknown> {
+  return shardConfigFile(
+    config,
+    options.profileFile ? `${CONFIG_DIR}/${options.profileFile.name}` : undefined,
+  )
 }
 
 export function k8sManifests(config: RunConfig, options: K8sOptions): Record<string, unknown>[] {

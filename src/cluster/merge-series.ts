@@ -1,6 +1,6 @@
 import { ResultsError } from '../errors.js'
 import { encodeHistogram, mergeEncoded } from '../model/histogram.js'
-import type { IntervalStats, SeriesHeader, SeriesSecond } from '../model/results.js'
+import type { IntervalStats, SeriesHeader, SeriesSecond, Shard } from '../model/results.js'
 
 /**
  * Exact merging of shard results: counts add, HDR histograms add. Shards of one run share a
@@ -95,12 +95,22 @@ export function mergeHeaders(headers: readonly SeriesHeader[], sources: readonly
   })
   const startedAtMs = Math.min(...headers.map((h) => h.startedAtMs))
   const { shard: _shard, ...rest } = first
+  const { shard: _configShard, ...config } = first.config
   return {
     ...rest,
     startedAtMs,
     startedAt: new Date(startedAtMs).toISOString(),
+    shards: headers.map((h) => h.shard!).sort((a, b) => a.index - b.index),
+    config,
     endpoints: [...new Set(headers.flatMap((h) => h.endpoints))],
   }
+}
+
+/** The shards of a run that are not among `shards` (all of one count, as mergeHeaders checked). */
+export function missingShards(shards: readonly Shard[]): Shard[] {
+  const count = shards[0]?.count ?? 0
+  const present = new Set(shards.map((s) => s.index))
+  return Array.from({ length: count }, (_, index) => ({ index, count })).filter((s) => !present.has(s.index))
 }
 
 /** Offset (in whole seconds) of a shard's second 0 from the merged run's second 0. */

@@ -74,6 +74,8 @@ export const seriesHeaderSchema = z.object({
   /** epoch ms of the run's time zero; second lines count from it */
   startedAtMs: z.number(),
   shard: shardSchema.optional(),
+  /** the shards a merged series was made of (`checkin-load merge`); absent otherwise */
+  shards: z.array(shardSchema).optional(),
   /** the validated RunConfig, secrets redacted */
   config: z.record(z.string(), z.unknown()),
   /** the derived per-endpoint rates at 1x scale x --scale (rpm), for the report */
