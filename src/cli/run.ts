@@ -31,10 +31,13 @@ Examples:
     )
     .action(async (_flags: unknown, cmd: Command) => {
       const config = runConfigFromCommand(cmd)
-      const [{ startRun }, { formatSummaryTable }] = await Promise.all([
+      const [{ startRun }, { formatSummaryTable }, { parentLink }] = await Promise.all([
         import('../commands/run.js'),
         import('../report/index.js'),
+        import('../cluster/child-link.js'),
       ])
+      // a worker of `run --workers N` reports its seconds to the parent (src/cluster/fleet.ts)
+      const link = parentLink()
       const out = process.stdout
       const view = config.quiet ? undefined : out.isTTY === true ? new TtyView(out) : new PlainView(out)
       const handle = startRun(config, {
@@ -44,8 +47,14 @@ Examples:
         },
         onProgress: (p) => view?.progress(p),
         onWarning: (message) => process.stderr.write(`checkin-load: warning: ${message}\n`),
+        ...(link && { observers: [link.observer], startAt: link.startAt }),
       })
-      const outcome = await handle.done
+      link?.control(handle)
+      const outcome = await handle.done.catch(async (error: unknown) => {
+        await link?.finish()
+        throw error
+      })
+      await link?.finish(outcome)
       view?.finish()
       const color = out.isTTY === true && !process.env.NO_COLOR
       out.write(`\n${formatSummaryTable(outcome.summary, { color })}\n`)
@@ -56,6 +65,9 @@ Examples:
 }
 
 const BAR_WIDTH = 30
+
+const workersText = (info: RunStarted) =>
+  info.workers !== undefined && info.workers > 1 ? `, ${info.workers} worker processes` : ''
 const fmt1 = (x: number) => formatNumber(x, 1)
 
 function statusLine(p: RunProgress): string {
@@ -73,7 +85,7 @@ class TtyView {
   constructor(private readonly out: NodeJS.WriteStream) {}
 
   start(info: RunStarted): void {
-    this.header = `${bold('checkin-load run')} ${info.runId} -> ${info.target}${info.embedded ? ' (embedded stand-in)' : ''}`
+    this.header = `${bold('checkin-load run')} ${info.runId} -> ${info.target}${info.embedded ? ' (embedded stand-in)' : ''}${workersText(info)}`
     this.out.write(`${this.header}\n`)
   }
 
@@ -109,7 +121,7 @@ class PlainView {
 
   start(info: RunStarted): void {
     this.out.write(
-      `checkin-load run ${info.runId} -> ${info.target}${info.embedded ? ' (embedded stand-in)' : ''}, ${info.plannedS}s planned, seed ${info.seed}\n`,
+      `checkin-load run ${info.runId} -> ${info.target}${info.embedded ? ' (embedded stand-in)' : ''}${workersText(info)}, ${info.plannedS}s planned, seed ${info.seed}\n`,
     )
   }
 

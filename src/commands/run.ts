@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkinVisitData, isoDate } from '../checkin/index.js'
+import { type FleetResult, ShardFleet, workersOf } from '../cluster/fleet.js'
 import type { RunConfig } from '../config/schema.js'
 import { Engine, type EngineResult, randomSeed } from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
@@ -96,6 +97,8 @@ export interface RunStarted {
   readonly profile: DerivedProfile
   /** live exporters serving or sending metrics (Prometheus URL, DogStatsD address) */
   readonly exporters: readonly { readonly name: string; readonly url?: string | undefined }[]
+  /** worker processes (--workers), each running one shard; 1: this process runs the engine */
+  readonly workers?: number
 }
 
 export interface RunOptions {
@@ -109,6 +112,12 @@ export interface RunOptions {
   onWarning?(message: string): void
   /** warm the hot path up before time zero, against a local throwaway server (default true) */
   readonly warmUp?: boolean
+  /**
+   * Called once the run is ready to send (target up, warmed up): resolves to the wall-clock start
+   * (epoch ms). A worker of `run --workers N` gets the start shared by all workers this way.
+   * Default: --start-at, or now.
+   */
+  startAt?(): Promise<number>
 }
 
 export interface RunOutcome {
@@ -194,8 +203,11 @@ function resolveHeaders(config: RunConfig): Record<string, string> {
   return headers
 }
 
+/** What drives a run's load: the engine here, or (--workers N) a fleet of worker processes. */
+type LoadSource = Engine | ShardFleet
+
 export function startRun(config: RunConfig, options: RunOptions = {}): RunHandle {
-  let engine: Engine | undefined
+  let engine: LoadSource | undefined
   let stopRequested = false
   let abortRequested = false
   const control = {
@@ -221,7 +233,7 @@ async function execute(
   config: RunConfig,
   options: RunOptions,
   control: { stop(): void; abort(): void },
-  setEngine: (engine: Engine) => void,
+  setEngine: (engine: LoadSource) => void,
 ): Promise<RunOutcome> {
   const profile = resolveProfile(config.profile, {
     checkInsPerHour: config.checkInsPerHour,
@@ -237,6 +249,8 @@ async function execute(
   const ca = readCa(config.caFile)
   const thresholds = runThresholds(config, endpoints)
   const plannedMs = stagesDurationMs(config.stages)
+  // --workers N: N processes run one shard each; this one merges their seconds (src/cluster/fleet.ts)
+  const workers = workersOf(config)
   if (config.startAtMs !== undefined && config.startAtMs < Date.now() - 5000) {
     throw new ConfigError(
       `the start time ${new Date(config.startAtMs).toISOString()} is in the past: give a time a little ahead, shared by all shards`,
@@ -250,7 +264,7 @@ async function execute(
   const data = checkinVisitData(isoDate(config.startAtMs ?? Date.now()))
   // warm up while the stand-in boots; a nicety (see warmUp): a run goes on without it
   const warming =
-    options.warmUp === false
+    options.warmUp === false || workers > 1
       ? Promise.resolve()
       : warmUp({ flows: profile.flows, endpoints, data, sink: new Recorder(endpoints) }).catch(() => {})
   // from here on, a signal stops the run (even one that arrives before the engine starts)
@@ -309,77 +323,87 @@ async function execute(
         : []),
     )
     await warming
+    const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
     const recorder = new Recorder(endpoints)
     const seriesWriter = series
-    const engine = new Engine({
-      target,
-      flows: profile.flows,
-      endpoints,
-      stages: config.stages,
-      startShare: config.startShare,
-      scale: config.scale,
-      arrival: config.arrival,
-      seed,
-      ...(config.shard !== undefined && { shard: config.shard }),
-      ...(config.startAtMs !== undefined && { startAtMs: config.startAtMs }),
-      maxInFlight: config.maxInFlight,
-      ...(config.connections !== undefined && { connections: config.connections }),
-      timeoutMs: config.timeoutMs,
-      headers,
-      ...(ca !== undefined && { ca }),
-      insecure: config.insecure,
-      data,
-      sink: recorder,
-      hooks: {
-        onStart(startedAtMs) {
-          const header: SeriesHeader = {
-            type: 'header',
-            schemaVersion: SCHEMA_VERSION,
-            runId,
-            target,
-            startedAt: new Date(startedAtMs).toISOString(),
-            startedAtMs,
-            ...(config.shard !== undefined && { shard: config.shard }),
-            config: redactConfig({ ...config, seed }),
-            profile: profileRecord(profile, derived),
-            endpoints,
-          }
-          accumulator = new RunAccumulator(header)
-          try {
-            seriesWriter.onHeader(header)
-          } catch (error) {
+    const hooks = {
+      onStart(startedAtMs: number) {
+        const header: SeriesHeader = {
+          type: 'header',
+          schemaVersion: SCHEMA_VERSION,
+          runId,
+          target,
+          startedAt: new Date(startedAtMs).toISOString(),
+          startedAtMs,
+          ...(config.shard !== undefined && { shard: config.shard }),
+          config: redactConfig({ ...config, seed }),
+          profile: profileRecord(profile, derived),
+          endpoints,
+        }
+        accumulator = new RunAccumulator(header)
+        try {
+          seriesWriter.onHeader(header)
+        } catch (error) {
+          endReason = 'write_failed'
+          note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
+          engine.stop()
+        }
+        notifyAll(observers, (o) => o.onHeader?.(header), warn)
+      },
+      // the per-second pipeline: series line, summary and chart, observers, abort check, live view
+      onSecond(second: SeriesSecond, decodedSecond?: DecodedSecond) {
+        try {
+          seriesWriter.onSecond(second)
+        } catch (error) {
+          if (endReason === 'completed' || endReason === 'interrupted') {
             endReason = 'write_failed'
             note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
             engine.stop()
           }
-          notifyAll(observers, (o) => o.onHeader?.(header), warn)
-        },
-        onSecond(t, share, inFlight) {
-          const folded = recorder.foldSecond(t, share, monitor.sample(inFlight))
-          const { second } = folded
-          try {
-            seriesWriter.onSecond(second)
-          } catch (error) {
-            if (endReason === 'completed' || endReason === 'interrupted') {
-              endReason = 'write_failed'
-              note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
-              engine.stop()
-            }
-          }
-          accumulator!.add(second, decoded(second, folded.histograms))
-          notifyAll(observers, (o) => o.onSecond?.(second), warn)
-          const abort = findAbort(thresholds, accumulator!.summary, (t + 1) * 1000)
-          if (abort && endReason === 'completed') {
-            endReason = 'aborted_by_threshold'
-            note = `threshold ${abort.metric} ${abort.expr} failed (value ${abort.value}): run aborted`
-            engine.stop()
-          }
-          options.onProgress?.(
-            progress(runDir, second, accumulator!, recorder, t, plannedMs, engine.draining),
-          )
-        },
+        }
+        accumulator!.add(second, decodedSecond)
+        notifyAll(observers, (o) => o.onSecond?.(second), warn)
+        const abort = findAbort(thresholds, accumulator!.summary, (second.t + 1) * 1000)
+        if (abort && endReason === 'completed') {
+          endReason = 'aborted_by_threshold'
+          note = `threshold ${abort.metric} ${abort.expr} failed (value ${abort.value}): run aborted`
+          engine.stop()
+        }
+        options.onProgress?.(
+          progress(runDir, second, accumulator!, recorder, second.t, plannedMs, engine.draining),
+        )
       },
-    })
+    }
+    const engine: LoadSource =
+      workers > 1
+        ? new ShardFleet({ workers, config, target, runId, runDir, seed, plannedMs, hooks, onWarning: warn })
+        : new Engine({
+            target,
+            flows: profile.flows,
+            endpoints,
+            stages: config.stages,
+            startShare: config.startShare,
+            scale: config.scale,
+            arrival: config.arrival,
+            seed,
+            ...(config.shard !== undefined && { shard: config.shard }),
+            ...(startAtMs !== undefined && { startAtMs }),
+            maxInFlight: config.maxInFlight,
+            ...(config.connections !== undefined && { connections: config.connections }),
+            timeoutMs: config.timeoutMs,
+            headers,
+            ...(ca !== undefined && { ca }),
+            insecure: config.insecure,
+            data,
+            sink: recorder,
+            hooks: {
+              onStart: hooks.onStart,
+              onSecond(t, share, inFlight) {
+                const folded = recorder.foldSecond(t, share, monitor.sample(inFlight))
+                hooks.onSecond(folded.second, decoded(folded.second, folded.histograms))
+              },
+            },
+          })
     setEngine(engine)
     options.onStart?.({
       runId,
@@ -390,9 +414,16 @@ async function execute(
       seed,
       profile: derived,
       exporters: exporters.map((e) => ({ name: e.name, url: e.url })),
+      workers,
     })
     engineResult = await engine.run()
     if (endReason === 'completed' && engineResult.stopped) endReason = 'interrupted'
+    const failures = (engineResult as Partial<FleetResult>).failures ?? []
+    if (failures.length > 0) {
+      // a worker died: the run says so, and writes what the others (and it, until then) measured
+      if (endReason === 'completed' || endReason === 'interrupted') endReason = 'error'
+      note = [note, ...failures].filter((line) => line !== undefined).join('\n')
+    }
   } catch (error) {
     signals?.remove()
     monitor.close()
