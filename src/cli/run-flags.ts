@@ -167,45 +167,40 @@ function givenOptions(command: Command): Record<string, unknown> {
   )
 }
 
-/** The command's flags as RunConfig input (keys renamed where flag and config differ). */
+/** Flags whose config key has another name: the flag speaks the user's words, the config its units. */
+const RENAMED: Readonly<Record<string, string>> = {
+  duration: 'durationMs',
+  timeout: 'timeoutMs',
+  prometheusLinger: 'prometheusLingerMs',
+  startAt: 'startAtMs',
+  ca: 'caFile',
+  tag: 'tags',
+}
+
+/** Flags whose text becomes another shape in the config. */
+const CONVERTED: Readonly<Record<string, (value: never) => [string, unknown]>> = {
+  header: (values: string[]) => ['headers', Object.fromEntries(values.map(parseHeader))],
+  headerFromEnv: (values: string[]) => ['headersFromEnv', Object.fromEntries(values.map(parseHeaderFromEnv))],
+  threshold: (values: string[]) => ['thresholds', values.map(thresholdSpecEntry)],
+  // commander's --no-limits sets limits=false
+  limits: (value: boolean) => ['noLimits', !value],
+}
+
+/** The config key a run flag sets (for tests: every flag must land on a RunConfig key). */
+export function configKeyOf(flag: string): string {
+  return RENAMED[flag] ?? (CONVERTED[flag] ? CONVERTED[flag]([] as never)[0] : flag)
+}
+
+/** The command's flags as RunConfig input; `--config` names the file under them. */
 export function runConfigSources(command: Command): RunConfigSources {
-  const {
-    config,
-    duration,
-    timeout,
-    header,
-    headerFromEnv,
-    threshold,
-    ca,
-    prometheusLinger,
-    startAt,
-    limits,
-    ...rest
-  } = givenOptions(command) as Record<string, unknown> & {
-    config?: string
-    duration?: number
-    timeout?: number
-    header?: string[]
-    headerFromEnv?: string[]
-    threshold?: string[]
-    ca?: string
-    prometheusLinger?: number
-    startAt?: number
-    limits?: boolean
-  }
-  const flags: Partial<RunConfigInput> & { durationMs?: number } = {
-    ...(rest as Partial<RunConfigInput>),
-    ...(duration !== undefined && { durationMs: duration }),
-    ...(timeout !== undefined && { timeoutMs: timeout }),
-    ...(prometheusLinger !== undefined && { prometheusLingerMs: prometheusLinger }),
-    ...(startAt !== undefined && { startAtMs: startAt }),
-    ...(ca !== undefined && { caFile: ca }),
-    ...(limits === false && { noLimits: true }),
-    ...(header && { headers: Object.fromEntries(header.map(parseHeader)) }),
-    ...(headerFromEnv && { headersFromEnv: Object.fromEntries(headerFromEnv.map(parseHeaderFromEnv)) }),
-    ...(threshold && { thresholds: threshold.map((t) => thresholdSpecEntry(t)) }),
-  }
-  return { flags, ...(config !== undefined && { configFile: config }) }
+  const { config, ...given } = givenOptions(command)
+  const flags = Object.fromEntries(
+    Object.entries(given).map(([flag, value]) => {
+      const convert = CONVERTED[flag]
+      return convert ? convert(value as never) : [RENAMED[flag] ?? flag, value]
+    }),
+  ) as Partial<RunConfigInput> & { durationMs?: number }
+  return { flags, ...(typeof config === 'string' && { configFile: config }) }
 }
 
 export function runConfigFromCommand(command: Command): RunConfig {
