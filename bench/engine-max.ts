@@ -346,15 +346,20 @@ try {
       JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, rate: RATE, max: maxTable, atRate: rateTable }),
     )
   } else {
-    console.log(
-      `\nMax rate, 50 connections, ${SECONDS} s x ${ROUNDS} rounds, medians (generator on CPU 0, nginx on CPU 1)`,
-    )
-    console.log('| tool | req/s (tool) | req/s (nginx) | vs autocannon | vs wrk | generator CPU |')
-    console.log('|---|---:|---:|---:|---:|---:|')
+    if (maxTable.length > 0) {
+      console.log(
+        `\nMax rate, 50 connections, ${SECONDS} s x ${ROUNDS} rounds, medians (generator on CPU 0, nginx on CPU 1)`,
+      )
+      console.log(
+        '| tool | req/s (tool) | req/s (nginx) | vs autocannon | vs wrk | generator CPU | req per CPU-s |',
+      )
+      console.log('|---|---:|---:|---:|---:|---:|---:|')
+    }
     for (const r of maxTable) {
       const vs = (peer?: number) => (peer ? `${(r.serverRps / peer).toFixed(2)}x` : '')
+      const perCpu = r.cpuPct > 0 ? Math.round(r.serverRps / (r.cpuPct / 100)) : 0
       console.log(
-        `| ${r.tool} | ${r.toolRps} | ${r.serverRps} | ${vs(autocannon)} | ${vs(wrk)} | ${r.cpuPct}% |`,
+        `| ${r.tool} | ${r.toolRps} | ${r.serverRps} | ${vs(autocannon)} | ${vs(wrk)} | ${r.cpuPct}% | ${perCpu} |`,
       )
     }
     if (rateTable.length > 0) {
