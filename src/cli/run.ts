@@ -93,7 +93,7 @@ class TtyView {
     const fraction = p.plannedS > 0 ? Math.min(1, p.elapsedS / p.plannedS) : 1
     const filled = Math.round(fraction * BAR_WIDTH)
     const bar = `[${'='.repeat(filled)}${' '.repeat(BAR_WIDTH - filled)}]`
-    const when = p.draining ? `${p.elapsedS}s  finishing flows in flight` : `${p.elapsedS}s / ${p.plannedS}s`
+    const when = `${p.elapsedS}s / ${p.plannedS}s${p.draining ? '  arrivals stopped, finishing flows in flight' : ''}`
     const rows = [`${bar} ${when}`, statusLine(p)]
     const width = Math.max(...p.endpoints.map((e) => e.endpoint.length))
     for (const e of p.endpoints) {
