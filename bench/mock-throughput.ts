@@ -408,6 +408,7 @@ async function bareServer(): Promise<void> {
   const { port } = app.server.address() as import('node:net').AddressInfo
   process.stdout.write(`checkin-load mock listening on http://127.0.0.1:${port}\n`)
   process.stdin.on('end', () => process.exit(0)).resume()
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0))
 }
 
 interface Target {
