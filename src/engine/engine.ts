@@ -379,6 +379,9 @@ export class Engine {
   }
 
   private schedule(now: number): void {
+    // a tick is already queued (stop(), abort() or a drained run woke the loop): it reschedules
+    if (this.immediate !== undefined) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
     let due = this.nextSecondMs
     if (this.phase === 'running') {
       if (this.endMs < due) due = this.endMs
@@ -607,8 +610,7 @@ export class Engine {
 
   /** A think time ends before the loop's next wake-up: wake up earlier. */
   private reschedule(): void {
-    if (this.phase === 'done' || this.immediate !== undefined) return
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.phase === 'done') return
     this.schedule(this.now())
   }
 }
