@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises'
+import { rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Summary } from '../model/results.js'
 import type { ChartData } from './chart-data.js'
@@ -56,6 +56,12 @@ export async function writeRunFiles(
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`
-  await writeFile(temporary, text)
-  await rename(temporary, path)
+  try {
+    await writeFile(temporary, text)
+    await rename(temporary, path)
+  } catch (error) {
+    // a full disk: leave no half-written temporary file behind
+    await rm(temporary, { force: true }).catch(() => {})
+    throw error
+  }
 }
