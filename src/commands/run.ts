@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkinVisitData, isoDate } from '../checkin/index.js'
 import { type FleetResult, ShardFleet, workersOf } from '../cluster/fleet.js'
 import type { RunConfig } from '../config/schema.js'
 import { Engine, type EngineResult, randomSeed } from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
-import { ConfigError } from '../errors.js'
+import { CheckinLoadError, ConfigError, EXIT, isCheckinLoadError, UsageError } from '../errors.js'
 import {
   closeExporters,
   exportersObserver,
@@ -127,8 +127,8 @@ export interface RunOutcome {
   readonly files: WrittenFiles
   readonly endReason: EndReason
   readonly engine: EngineResult
-  /** 0 every threshold passed, 99 one failed */
-  readonly exitCode: 0 | 99
+  /** 0 every threshold passed, 99 one failed, 1 the series could not be written (write_failed) */
+  readonly exitCode: 0 | 1 | 99
   /** why the run ended early, when a threshold aborted it or a write failed */
   readonly note?: string
 }
@@ -259,7 +259,17 @@ async function execute(
   if (existsSync(join(runDir, SERIES_FILE))) {
     throw new ConfigError(`the run folder ${runDir} already holds a run: choose another --run-id or --out`)
   }
-  mkdirSync(runDir, { recursive: true })
+  // the results must be writable before anything starts: a clear error, and no load sent
+  let series: SeriesWriter
+  try {
+    mkdirSync(runDir, { recursive: true })
+    series = new SeriesWriter(join(runDir, SERIES_FILE))
+  } catch (error) {
+    throw new UsageError(
+      `cannot write the results in ${runDir}: ${(error as Error).message}; choose another --out`,
+      'CL_OUTPUT',
+    )
+  }
 
   const data = checkinVisitData(isoDate(config.startAtMs ?? Date.now()))
   // warm up while the stand-in boots; a nicety (see warmUp): a run goes on without it
@@ -282,21 +292,22 @@ async function execute(
         : undefined
   } catch (error) {
     signals?.remove()
+    series.close()
     await warming
     throw error
   }
   const target = config.target ?? mock!.url
   const monitor = new GeneratorMonitor()
   const warn = (message: string) => options.onWarning?.(message)
-  let series: SeriesWriter | undefined
   let exporters: LiveExporter[] = []
   let accumulator: RunAccumulator | undefined
   let endReason: EndReason = 'completed'
   let note: string | undefined
+  /** the header line could not be written: the run is refused before any load is sent */
+  let headerFailure: Error | undefined
   let engineResult: EngineResult
   const observers: RunObserver[] = []
   try {
-    series = new SeriesWriter(join(runDir, SERIES_FILE))
     exporters = await startExporters(config, {
       runId,
       shard: config.shard,
@@ -344,14 +355,16 @@ async function execute(
         try {
           seriesWriter.onHeader(header)
         } catch (error) {
-          endReason = 'write_failed'
-          note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
-          engine.stop()
+          // nothing has been sent yet: end at once, and refuse the run below
+          headerFailure = error as Error
+          engine.abort()
+          return
         }
         notifyAll(observers, (o) => o.onHeader?.(header), warn)
       },
       // the per-second pipeline: series line, summary and chart, observers, abort check, live view
       onSecond(second: SeriesSecond, decodedSecond?: DecodedSecond) {
+        if (headerFailure !== undefined) return
         try {
           seriesWriter.onSecond(second)
         } catch (error) {
@@ -417,6 +430,19 @@ async function execute(
       workers,
     })
     engineResult = await engine.run()
+    if (headerFailure !== undefined) {
+      series.close()
+      rmSync(series.path, { force: true })
+      try {
+        rmdirSync(runDir)
+      } catch {
+        // not empty (or gone): leave it
+      }
+      throw new UsageError(
+        `cannot write the results in ${runDir}: writing ${series.path} failed: ${headerFailure.message}; no load was sent (free some space or choose another --out)`,
+        'CL_OUTPUT',
+      )
+    }
     if (endReason === 'completed' && engineResult.stopped) endReason = 'interrupted'
     const failures = (engineResult as Partial<FleetResult>).failures ?? []
     if (failures.length > 0) {
@@ -427,7 +453,7 @@ async function execute(
   } catch (error) {
     signals?.remove()
     monitor.close()
-    series?.close()
+    series.close()
     await closeExporters(exporters).catch(() => {})
     await mock?.stop()
     throw error
@@ -449,11 +475,18 @@ async function execute(
   notifyAll(observers, (o) => o.onEnd?.(end), warn)
   const stopping = mock?.stop()
   const summary = accumulator!.summary.build({ endedAt: end.endedAt, endReason, thresholds })
-  const files = await writeRunFiles(runDir, summary, accumulator!.chart.result(), {
-    ...(config.baseline !== undefined && { baseline: config.baseline }),
-    ...(config.junit !== undefined && { junit: config.junit }),
-    ...(config.markdown !== undefined && { markdown: config.markdown }),
-  })
+  let files: WrittenFiles | undefined
+  let filesFailure: Error | undefined
+  try {
+    files = await writeRunFiles(runDir, summary, accumulator!.chart.result(), {
+      ...(config.baseline !== undefined && { baseline: config.baseline }),
+      ...(config.junit !== undefined && { junit: config.junit }),
+      ...(config.markdown !== undefined && { markdown: config.markdown }),
+    })
+  } catch (error) {
+    // a full disk (or a baseline that cannot be read): say so once everything is stopped
+    filesFailure = error as Error
+  }
   for (const exporter of exporters) exporter.onThresholds?.(summary.thresholds)
   // exporters close last: Prometheus lingers so that its last scrape sees the end
   await Promise.all(
@@ -464,6 +497,15 @@ async function execute(
     ),
   )
   await stopping
+  if (files === undefined) {
+    const reason = filesFailure?.message ?? 'unknown error'
+    if (isCheckinLoadError(filesFailure)) throw filesFailure
+    throw new CheckinLoadError(
+      'CL_WRITE_FAILED',
+      `${note ? `${note}; ` : ''}the result files (summary.json, report.html) could not all be written in ${runDir}: ${reason}. series.ndjson holds what was measured: once there is room, "checkin-load report ${runDir}" rebuilds them`,
+      EXIT.internal,
+    )
+  }
   return {
     runId,
     runDir,
@@ -471,7 +513,7 @@ async function execute(
     files,
     endReason,
     engine: engineResult,
-    exitCode: summary.passed ? 0 : 99,
+    exitCode: (endReason as EndReason) === 'write_failed' ? EXIT.internal : summary.passed ? 0 : 99,
     ...(note !== undefined && { note }),
   }
 }
