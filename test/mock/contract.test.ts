@@ -582,12 +582,13 @@ describe('fault injection (every downstream call fails)', () => {
 
 describe('the worker pool and the backlog cap', () => {
   test('one worker, backlog cap 1: the third concurrent request gets 503 at once', async () => {
-    // staging-2022 x 0.01: POST patient_check_ins holds its worker 50 ms (CHIP check-in 5 s)
-    const a = app({ preset: 'staging-2022', timeScale: 0.01, workers: 1, backlogCap: 1 })
+    // staging-2022 x 0.1: POST patient_check_ins holds its worker 500 ms (CHIP check-in 5 s), long
+    // enough for the three requests to arrive while the first one holds it, even on a busy machine
+    const a = app({ preset: 'staging-2022', timeScale: 0.1, workers: 1, backlogCap: 1 })
     const uuids = [newUuid(), newUuid(), newUuid()]
     const cookies = uuids.map((uuid) => forceSession(a, uuid))
-    standInOf(a).downstream.plan(['chip_token']) // warm the CHIP token cache (usable 2 ms later)
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    standInOf(a).downstream.plan(['chip_token']) // warm the CHIP token cache (usable 20 ms later)
+    await new Promise((resolve) => setTimeout(resolve, 30))
     const post = (i: number) =>
       a.inject({
         method: 'POST',
@@ -610,7 +611,7 @@ describe('the worker pool and the backlog cap', () => {
         },
       ],
     })
-    assert.ok(elapsedMs >= 95, `two requests of 50 ms in a row through one worker took ${elapsedMs} ms`)
+    assert.ok(elapsedMs >= 990, `two requests of 500 ms in a row through one worker took ${elapsedMs} ms`)
     const text = (await a.inject({ method: 'GET', url: '/metrics' })).body
     assert.equal(metricValue(text, 'checkin_mock_pool_wait_seconds_count'), 2, 'two requests got a worker')
     assert.equal(
@@ -620,7 +621,8 @@ describe('the worker pool and the backlog cap', () => {
   })
 
   test('/health and /metrics answer while every worker is busy', async () => {
-    const a = app({ preset: 'staging-2022', timeScale: 0.05, workers: 1 })
+    // POST patient_check_ins holds the only worker for 1 s (5 s x 0.2)
+    const a = app({ preset: 'staging-2022', timeScale: 0.2, workers: 1 })
     const uuid = newUuid()
     const cookie = forceSession(a, uuid)
     const slow = a.inject({

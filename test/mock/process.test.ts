@@ -87,7 +87,12 @@ describe('checkin-load mock (the command)', () => {
       headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ pre_check_in: { uuid, check_in_type: 'preCheckIn' } }),
     })
-    await new Promise((resolve) => setTimeout(resolve, 60))
+    // wait (bounded) until the stand-in holds the request: /metrics takes no worker
+    for (let i = 0; i < 100; i++) {
+      const text = await (await fetch(`${url}/metrics`)).text()
+      if (/^checkin_mock_pool_busy_workers 1$/m.test(text)) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     mock.child.kill('SIGTERM')
     const response = await inFlight
     assert.equal(response.status, 200, 'the request in flight was answered')
