@@ -5,15 +5,17 @@ import { Client } from 'undici'
  * handed out from a stack of idle ones, in O(1) per request.
  *
  * Why not undici's Pool: a Pool opens a new connection whenever every existing one is busy, and
- * a connection still connecting counts as busy. On a cold start at a high rate (or against a TLS
- * target, where a handshake costs milliseconds of CPU), each arrival then opens its own
- * connection, which slows the process, which makes more arrivals wait... up to the connection cap
- * (a storm of ~1000 connections in the first second at 5000 req/s). Here at most
- * `maxConnecting` new connections are being opened at once; a request that finds no idle
- * connection waits in the engine's queue (its send lag shows it) until one frees up or connects.
+ * a connection still connecting, or whose answer came but which undici lets rest one loop turn
+ * before reuse, counts as busy. Started cold at 5000 req/s, or after the process stalled for a
+ * moment, each waiting request then opens its own connection: ~1000 connections and a stall of
+ * 100+ ms (measured). Here a new connection is opened only when the requests waiting cannot be
+ * served by connections about to free up: when none is about to (every connection has a request
+ * out at the server: a slow server needs more connections now), or when the oldest waiting request
+ * has waited `growAfterMs` (a backlog too large for the connections freeing up). At most
+ * `maxConnecting` are opened at once, at most `maxConnections` in all.
  *
- * A client is idle from its 'drain' event (undici emits it one loop turn after a response, once
- * the socket can be reused, and after errors) until it is acquired again.
+ * A connection's states: in flight (a request out), then draining (its answer is in; undici emits
+ * 'drain' one loop turn later, once the socket can be reused, and after errors), then idle.
  */
 export interface ConnectionOptions {
   readonly origin: string
@@ -33,6 +35,8 @@ export class Connection {
   /** opening its socket, and counted in the pool's `connecting` */
   connecting = false
   idle = false
+  /** its request's answer is in; it becomes idle at undici's 'drain' */
+  draining = false
 
   constructor(
     readonly client: Client,
@@ -57,6 +61,7 @@ export class ConnectionPool {
   private readonly all: Connection[] = []
   private readonly idle: Connection[] = []
   private connecting = 0
+  private draining = 0
   private closed = false
   private readonly clientOptions: Client.Options
 
@@ -74,12 +79,21 @@ export class ConnectionPool {
     }
   }
 
+  /** connections opened */
   get size(): number {
     return this.all.length
   }
 
-  /** An idle connection, a new one if allowed, or undefined: wait for onAvailable. */
-  acquire(): Connection | undefined {
+  /** connections that will be free soon: answered and resting, or connecting */
+  get comingFree(): number {
+    return this.draining + this.connecting
+  }
+
+  /**
+   * An idle connection; else a new one when `mayOpen` and the limits allow; else undefined (wait
+   * for onAvailable).
+   */
+  acquire(mayOpen: boolean): Connection | undefined {
     if (this.closed) return undefined
     const conn = this.idle.pop()
     if (conn !== undefined) {
@@ -90,7 +104,11 @@ export class ConnectionPool {
       }
       return conn
     }
-    if (this.all.length >= this.options.maxConnections || this.connecting >= this.options.maxConnecting) {
+    if (
+      !mayOpen ||
+      this.all.length >= this.options.maxConnections ||
+      this.connecting >= this.options.maxConnecting
+    ) {
       return undefined
     }
     const fresh = new Connection(new Client(this.options.origin, this.clientOptions), this)
@@ -109,8 +127,19 @@ export class ConnectionPool {
     this.released(conn)
   }
 
+  /** The answer (or failure) of the connection's request is in: it rests until undici's drain. */
+  answered(conn: Connection): void {
+    if (conn.draining || conn.idle) return
+    conn.draining = true
+    this.draining++
+  }
+
   /** @internal a client drained: it may take a request again */
   released(conn: Connection): void {
+    if (conn.draining) {
+      conn.draining = false
+      this.draining--
+    }
     if (conn.idle || this.closed) return
     conn.idle = true
     this.idle.push(conn)

@@ -96,6 +96,8 @@ const TIMEOUT_KIND = ERROR_KIND_INDEX.timeout
 const DEFAULT_MAX_CONNECTIONS = 1024
 /** new connections being opened at once (see ConnectionPool) */
 const MAX_CONNECTING = 16
+/** a request waiting this long for a connection makes the pool open more (ms) */
+const GROW_AFTER_MS = 3
 
 type Phase = 'idle' | 'running' | 'draining' | 'done'
 
@@ -110,8 +112,11 @@ class Visit implements Dispatcher.DispatchHandler {
   status = 0
   /** a request of this visit is in flight */
   sending = false
-  /** waiting in the engine's queue for a free connection */
+  /** waiting in the engine's queue for a free connection, since this time */
   waiting = false
+  waitingSinceMs = 0
+  /** the connection of the request in flight */
+  conn: Connection | undefined = undefined
   active = false
   readonly values: string[]
   readonly jar = new CookieJar()
@@ -206,6 +211,8 @@ export class Engine {
   private readonly waiting: Visit[] = []
   private waitingHead = 0
   private waitedForConnection = 0
+  /** moving average of the time from send to answer (ms): is the server slow? */
+  private serviceMs = 0
   private readonly sink: RequestSink
   private readonly hooks: EngineHooks
   private readonly data: VisitDataSource
@@ -369,6 +376,7 @@ export class Engine {
       const visit = this.think.pop()!
       if (visit.active) this.send(visit)
     }
+    if (this.waitingHead < this.waiting.length) this.sendWaiting()
     now = this.now()
     while (now >= this.nextSecondMs) this.foldSecond()
     if (this.phase === 'draining' && (this.inFlight === 0 || now >= this.drainDeadlineMs)) {
@@ -391,6 +399,10 @@ export class Engine {
     }
     const thinkDue = this.think.peekMs()
     if (thinkDue < due) due = thinkDue
+    if (this.waitingHead < this.waiting.length) {
+      const growDue = this.waiting[this.waitingHead]!.waitingSinceMs + GROW_AFTER_MS
+      if (growDue < due) due = growDue
+    }
     const delay = due - now
     // Node's timers have 1 ms granularity: sleep the whole milliseconds, release what is due on waking.
     this.timer = setTimeout(this.tick, delay > 1 ? Math.floor(delay) : 1)
@@ -505,9 +517,16 @@ export class Engine {
 
   /** Sends the visit's current step, or queues it until a connection is free. */
   send(visit: Visit): void {
-    const conn = this.waitingHead < this.waiting.length ? undefined : this.pool.acquire()
+    const conn =
+      this.waitingHead < this.waiting.length
+        ? undefined
+        : // the first connection, or none coming free soon and a slow server: open one now
+          this.pool.acquire(
+            this.pool.size === 0 || (this.pool.comingFree === 0 && this.serviceMs > GROW_AFTER_MS),
+          )
     if (conn === undefined) {
       visit.waiting = true
+      visit.waitingSinceMs = this.now()
       this.waitedForConnection++
       this.waiting.push(visit)
       return
@@ -515,11 +534,17 @@ export class Engine {
     this.dispatch(visit, conn)
   }
 
-  /** A connection may be free: send the waiting visits, oldest first. */
+  /** A connection may be free (or the oldest waiting has waited long enough): send, oldest first. */
   private sendWaiting(): void {
     const waiting = this.waiting
+    const now = this.now()
     while (this.waitingHead < waiting.length) {
-      const conn = this.pool.acquire()
+      const head = waiting[this.waitingHead]!
+      const mayOpen =
+        this.pool.size === 0 ||
+        now - head.waitingSinceMs >= GROW_AFTER_MS ||
+        (this.pool.comingFree === 0 && this.serviceMs > GROW_AFTER_MS)
+      const conn = this.pool.acquire(mayOpen)
       if (conn === undefined) break
       const visit = waiting[this.waitingHead]!
       waiting[this.waitingHead++] = undefined as unknown as Visit
@@ -553,6 +578,7 @@ export class Engine {
     if (visit.jar.header !== '') headers.push('cookie', visit.jar.header)
     visit.status = 0
     visit.sending = true
+    visit.conn = conn
     const sendMs = this.now()
     visit.sendMs = sendMs
     this.sink.sent(step.endpoint, visit.intendedMs, sendMs)
@@ -566,6 +592,11 @@ export class Engine {
     const status = visit.status
     const ok = status < 600 && step.ok[status] === 1
     visit.sending = false
+    this.serviceMs += (endMs - visit.sendMs - this.serviceMs) * 0.05
+    if (visit.conn !== undefined) {
+      this.pool.answered(visit.conn)
+      visit.conn = undefined
+    }
     this.sink.response(
       step.endpoint,
       status,
@@ -594,6 +625,10 @@ export class Engine {
 
   errored(visit: Visit, error: Error): void {
     visit.sending = false
+    if (visit.conn !== undefined) {
+      this.pool.answered(visit.conn)
+      visit.conn = undefined
+    }
     this.sink.failed(visit.step.endpoint, ERROR_KIND_INDEX[classifyError(error)])
     this.release(visit)
   }
