@@ -1,0 +1,331 @@
+import type { ThresholdResult } from '../model/results.js'
+import type { StepResult } from './search.js'
+
+/**
+ * Judging one capacity step, from its measured numbers (pure; step.ts measures them):
+ * - did every SLO hold over the judged window, and if not, which broke first;
+ * - can the verdict be the generator's doing rather than the target's. The capacity of the
+ *   *target* must never be confused with the generator's: a step whose verdict the generator may
+ *   have decided is `untrusted`, and the search stops there.
+ *
+ * The generator's health per second is the summary's (DESIGN.md §3): event-loop lag p99 over
+ * 10 ms, CPU at 95 % of a core or more, requests sent late with connections free. How it bears on
+ * a step's verdict:
+ * - CPU saturated (in more than a quarter of the seconds): the generator is at its ceiling; the
+ *   step is untrusted whatever the SLOs say.
+ * - late (loop lag or send lag, in more than a quarter of the seconds): its timing is in doubt by
+ *   a measured amount. A generator that is late only *adds* to the latencies it measures and
+ *   bunches the arrivals it releases, so a step that *held* still held: it passes, with a warning.
+ *   A step that failed is a failure of the target only if some SLO fails beyond that doubt (an
+ *   error rate, dropped arrivals, or a latency still over its bound once the generator's own delay
+ *   at that percentile is taken off); otherwise it is untrusted.
+ * Why not "any second with lag over 10 ms spoils the step": on a shared machine the scheduler
+ * alone stalls a process 10-30 ms a few times a second, which moves a p95 by nothing; the search
+ * would stop on noise that cannot change its verdict.
+ */
+
+/** When a generator second is suspect (the numbers of DESIGN.md §3 and the summary's). */
+export const GENERATOR_LIMITS = {
+  /** event-loop lag p99 over the second, ms */
+  eventLoopLagMsP99: 10,
+  /** CPU of the generator process over the second, % of one core */
+  cpuPct: 95,
+  /**
+   * send lag p99 over the second, ms: arrivals leaving this late although a connection was free
+   * means the generator's clock loop could not keep the schedule
+   */
+  sendLagMsP99: 25,
+} as const
+
+/** A step may have this many suspect seconds of a kind and still be trusted: a quarter of them, at least one. */
+export const suspectSecondsAllowed = (seconds: number) => Math.max(1, Math.floor(seconds / 4))
+
+/** The generator's health over one second of a step's hold. */
+export interface GeneratorSecond {
+  readonly eventLoopLagMsP99: number
+  readonly cpuPct: number
+  /** send lag p99 of the requests sent in that second, all endpoints (0 when none was sent) */
+  readonly sendLagMsP99: number
+}
+
+/** Send lag over a step's hold, all endpoints, ms. */
+export interface SendLagMs {
+  readonly p50: number
+  readonly p90: number
+  readonly p95: number
+  readonly p99: number
+  readonly p999: number
+  readonly max: number
+  readonly mean: number
+}
+
+export interface GeneratorAssessment {
+  /** used a whole core in too many seconds: the step says nothing of the target */
+  readonly saturated: boolean
+  /** late (loop lag or send lag) in too many seconds: its timing is in doubt */
+  readonly late: boolean
+  /** seconds judged */
+  readonly seconds: number
+  readonly suspectSeconds: number
+  /** worst per-second event-loop lag p99, ms */
+  readonly eventLoopLagMsP99: number
+  /** mean CPU, % of one core */
+  readonly cpuPct: number
+  /** worst per-second send lag p99, ms */
+  readonly sendLagMsP99: number
+  /** requests that waited for a free connection (the target's backlog, not the generator's delay) */
+  readonly waitedForConnection: number
+  /** what was wrong with the generator, when something was */
+  readonly warnings: readonly string[]
+}
+
+const round = (x: number, decimals: number) => Number(x.toFixed(decimals))
+
+/**
+ * The generator's health over a step's hold. A late send counts only when no request waited for a
+ * connection (`waitedForConnection` = 0): a send late behind busy connections is the target's
+ * backlog, which latency from the intended time already charges to the target.
+ */
+export function assessGenerator(
+  seconds: readonly GeneratorSecond[],
+  waitedForConnection: number,
+): GeneratorAssessment {
+  let lagOver = 0
+  let cpuOver = 0
+  let sendOver = 0
+  let lateOver = 0
+  let suspect = 0
+  let worstLag = 0
+  let worstSend = 0
+  let cpuSum = 0
+  const sendCounts = waitedForConnection === 0
+  for (const s of seconds) {
+    const lag = s.eventLoopLagMsP99 > GENERATOR_LIMITS.eventLoopLagMsP99
+    const cpu = s.cpuPct >= GENERATOR_LIMITS.cpuPct
+    const send = sendCounts && s.sendLagMsP99 > GENERATOR_LIMITS.sendLagMsP99
+    if (lag) lagOver++
+    if (cpu) cpuOver++
+    if (send) sendOver++
+    if (lag || send) lateOver++
+    if (lag || cpu || send) suspect++
+    worstLag = Math.max(worstLag, s.eventLoopLagMsP99)
+    worstSend = Math.max(worstSend, s.sendLagMsP99)
+    cpuSum += s.cpuPct
+  }
+  const n = seconds.length
+  const allowed = suspectSecondsAllowed(n)
+  const saturated = cpuOver > allowed
+  const late = lateOver > allowed
+  const warnings: string[] = []
+  if (saturated) warnings.push(`CPU at ${GENERATOR_LIMITS.cpuPct}% of a core or more in ${cpuOver} of ${n} s`)
+  if (late && lagOver > 0)
+    warnings.push(
+      `event-loop lag p99 over ${GENERATOR_LIMITS.eventLoopLagMsP99} ms in ${lagOver} of ${n} s (worst ${round(worstLag, 1)} ms)`,
+    )
+  if (late && sendOver > 0)
+    warnings.push(
+      `requests left over ${GENERATOR_LIMITS.sendLagMsP99} ms late (send lag p99) with connections free in ${sendOver} of ${n} s (worst ${round(worstSend, 1)} ms)`,
+    )
+  return {
+    saturated,
+    late,
+    seconds: n,
+    suspectSeconds: suspect,
+    eventLoopLagMsP99: round(worstLag, 2),
+    cpuPct: n > 0 ? round(cpuSum / n, 1) : 0,
+    sendLagMsP99: round(worstSend, 2),
+    waitedForConnection,
+    warnings,
+  }
+}
+
+/** A broken SLO of a step: the condition, what was measured, and when in the step it first failed. */
+export interface SloFailure {
+  readonly metric: string
+  /** the endpoint tag of the metric, when it has one */
+  readonly endpoint?: string
+  readonly expr: string
+  /** measured over the judged window; null: no data (nothing measured counts as a failure) */
+  readonly value: number | null
+  /**
+   * seconds into the judged window when the condition, evaluated on everything measured so far,
+   * first failed with data; null when it failed only for lack of data
+   */
+  readonly firstFailedS: number | null
+  /**
+   * how much of the value the generator's own delay may account for, ms (latency SLOs of a step
+   * whose generator was late; 0 otherwise)
+   */
+  readonly generatorDelayMs: number
+  /** the failure stands with the generator's delay taken off: it is the target's */
+  readonly beyondDoubt: boolean
+}
+
+export interface StepJudgment {
+  readonly result: StepResult
+  /** every SLO held */
+  readonly slosHeld: boolean
+  /** the SLOs that broke, the first to break first */
+  readonly failures: readonly SloFailure[]
+  readonly generator: GeneratorAssessment
+  /** why the step is untrusted, when it is */
+  readonly untrustedBecause?: string
+}
+
+const ENDPOINT_TAG = /\{endpoint:([^}]+)\}/
+const CONDITION = /^(p\((\d+(?:\.\d+)?)\)|[a-z]+)(<=|>=|==|!=|<|>)(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)$/
+const LATENCY_METRICS: ReadonlySet<string> = new Set(['http_req_duration', 'http_req_duration_from_send'])
+/** metrics a late generator makes fail by itself: its own send lag, its own throughput */
+const GENERATOR_METRICS: ReadonlySet<string> = new Set(['send_lag', 'http_reqs'])
+
+interface ParsedCondition {
+  readonly aggregation: string
+  /** the percentile the aggregation reads (avg and med: 50; max: 100; min: 0) */
+  readonly percentile: number
+  readonly op: string
+  readonly bound: number
+}
+
+function parseCondition(expr: string): ParsedCondition | undefined {
+  const m = CONDITION.exec(expr.replace(/\s+/g, ''))
+  if (!m) return undefined
+  const aggregation = m[2] !== undefined ? 'percentile' : m[1]!
+  const percentile =
+    m[2] !== undefined ? Number(m[2]) : aggregation === 'max' ? 100 : aggregation === 'min' ? 0 : 50
+  return { aggregation, percentile, op: m[3]!, bound: Number(m[4]) }
+}
+
+function holds(value: number, op: string, bound: number): boolean {
+  switch (op) {
+    case '<':
+      return value < bound
+    case '<=':
+      return value <= bound
+    case '>':
+      return value > bound
+    case '>=':
+      return value >= bound
+    case '==':
+      return value === bound
+    default:
+      return value !== bound
+  }
+}
+
+/** The send lag at (or just above) a percentile. */
+export function sendLagAt(lag: SendLagMs, percentile: number, mean = false): number {
+  if (mean) return lag.mean
+  if (percentile <= 50) return lag.p50
+  if (percentile <= 90) return lag.p90
+  if (percentile <= 95) return lag.p95
+  if (percentile <= 99) return lag.p99
+  if (percentile <= 99.9) return lag.p999
+  return lag.max
+}
+
+/**
+ * How much of a latency the generator's own delay may account for: a stall of its event loop
+ * delays a request on the way out (its send lag, measured for every request) and, as likely, on
+ * the way back. So: twice the send lag at the SLO's percentile; when requests waited for
+ * connections (their send lag is then the target's backlog, not the generator's delay), twice the
+ * worst event-loop lag instead.
+ */
+export function generatorDelayMs(
+  generator: GeneratorAssessment,
+  lag: SendLagMs,
+  condition: ParsedCondition,
+): number {
+  const one =
+    generator.waitedForConnection === 0
+      ? sendLagAt(lag, condition.percentile, condition.aggregation === 'avg')
+      : generator.eventLoopLagMsP99
+  return round(2 * one, 3)
+}
+
+/** How far a value is past its bound (for ordering failures that broke in the same second). */
+function overshoot(result: ThresholdResult): number {
+  const bound = parseCondition(result.expr)?.bound ?? Number.NaN
+  if (result.value === null) return Number.POSITIVE_INFINITY
+  if (!(bound > 0)) return Math.abs(result.value - (Number.isFinite(bound) ? bound : 0))
+  return result.value / bound
+}
+
+function metricName(metric: string): string {
+  const brace = metric.indexOf('{')
+  return brace < 0 ? metric : metric.slice(0, brace)
+}
+
+/** Whether a failed SLO is the target's failure beyond the generator's doubt, and that doubt (ms). */
+function weighFailure(
+  t: ThresholdResult,
+  generator: GeneratorAssessment,
+  lag: SendLagMs,
+): { generatorDelayMs: number; beyondDoubt: boolean } {
+  if (!generator.late || t.value === null) return { generatorDelayMs: 0, beyondDoubt: true }
+  const name = metricName(t.metric)
+  if (GENERATOR_METRICS.has(name)) return { generatorDelayMs: 0, beyondDoubt: false }
+  const condition = parseCondition(t.expr)
+  if (!LATENCY_METRICS.has(name) || condition === undefined) return { generatorDelayMs: 0, beyondDoubt: true }
+  // a late generator only adds to latencies: a bound from below (p(50)>1) cannot fail because of it
+  if (condition.op !== '<' && condition.op !== '<=') return { generatorDelayMs: 0, beyondDoubt: true }
+  const delay = generatorDelayMs(generator, lag, condition)
+  return { generatorDelayMs: delay, beyondDoubt: !holds(t.value - delay, condition.op, condition.bound) }
+}
+
+/**
+ * The step's verdict from its threshold results (over the judged window), the second at which
+ * each first failed during the window (key: `metric expr`), the generator's health and the send
+ * lag over the hold (see the rules at the top of this file).
+ */
+export function judgeStep(
+  thresholds: readonly ThresholdResult[],
+  firstFailedS: ReadonlyMap<string, number>,
+  generator: GeneratorAssessment,
+  sendLag: SendLagMs,
+): StepJudgment {
+  const failures: SloFailure[] = thresholds
+    .filter((t) => !t.ok)
+    .map((t) => {
+      const endpoint = ENDPOINT_TAG.exec(t.metric)?.[1]
+      return {
+        metric: t.metric,
+        ...(endpoint !== undefined && { endpoint }),
+        expr: t.expr,
+        value: t.value,
+        firstFailedS: firstFailedS.get(thresholdKey(t)) ?? null,
+        ...weighFailure(t, generator, sendLag),
+      }
+    })
+  const order = new Map(thresholds.map((t) => [thresholdKey(t), overshoot(t)]))
+  failures.sort((a, b) => {
+    const fa = a.firstFailedS ?? Number.POSITIVE_INFINITY
+    const fb = b.firstFailedS ?? Number.POSITIVE_INFINITY
+    if (fa !== fb) return fa - fb
+    return (order.get(thresholdKey(b)) ?? 0) - (order.get(thresholdKey(a)) ?? 0)
+  })
+  const slosHeld = failures.length === 0
+  let untrustedBecause: string | undefined
+  if (generator.saturated) {
+    untrustedBecause = `the generator was at its ceiling: ${generator.warnings.join('; ')}`
+  } else if (!slosHeld && !failures.some((f) => f.beyondDoubt)) {
+    untrustedBecause =
+      `every broken SLO is within what the generator's own delay can explain (${generator.warnings.join('; ')}): ` +
+      failures
+        .map(
+          (f) =>
+            `${f.metric} ${f.expr} measured ${f.value}${f.generatorDelayMs > 0 ? `, generator delay up to ${f.generatorDelayMs} ms` : ''}`,
+        )
+        .join('; ')
+  }
+  return {
+    result: untrustedBecause !== undefined ? 'untrusted' : slosHeld ? 'pass' : 'fail',
+    slosHeld,
+    failures,
+    generator,
+    ...(untrustedBecause !== undefined && { untrustedBecause }),
+  }
+}
+
+export function thresholdKey(t: { readonly metric: string; readonly expr: string }): string {
+  return `${t.metric} ${t.expr}`
+}

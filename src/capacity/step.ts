@@ -1,0 +1,240 @@
+import type { ThresholdSpec } from '../config/thresholds.js'
+import { type ArrivalKind, Engine, type EngineResult, type VisitDataSource } from '../engine/index.js'
+import { GeneratorMonitor, Recorder, SeriesWriter } from '../metrics/index.js'
+import { type Histogram, newHistogram } from '../model/histogram.js'
+import {
+  SCHEMA_VERSION,
+  type SeriesHeader,
+  type SeriesSecond,
+  type ThresholdResult,
+} from '../model/results.js'
+import type { FlowSpec } from '../profile/types.js'
+import { decodeSecond, evaluateThresholds, SummaryBuilder } from '../report/index.js'
+import { type GeneratorSecond, type SendLagMs, thresholdKey } from './judge.js'
+
+/**
+ * One step of the capacity search: a fresh engine holds one share of the profile against the
+ * target for `warmupS + holdS` seconds, then lets the flows in flight finish. The warm-up seconds
+ * are measured and written but not judged; the judged window is the hold plus the drain (requests
+ * sent during the hold that finish after it are the slowest: leaving them out would flatter a
+ * collapsing target). Flows still in flight when the drain ends count as timeouts.
+ *
+ * Everything the step measured goes to `seriesPath` (a series.ndjson of its own, so that
+ * `checkin-load report` can rebuild the step's report), and comes back as a StepMeasurement.
+ */
+export interface StepOptions {
+  readonly target: string
+  readonly flows: readonly FlowSpec[]
+  readonly endpoints: readonly string[]
+  /** engine scale of this step: share x the scale of 1x (--scale / time scale) */
+  readonly engineScale: number
+  /** share of the profile (in the profile's own units), written to the series header */
+  readonly share: number
+  readonly warmupS: number
+  readonly holdS: number
+  /** how long flows in flight may finish after the hold, ms */
+  readonly drainTimeoutMs: number
+  readonly arrival: ArrivalKind
+  readonly seed: number
+  readonly maxInFlight: number
+  readonly connections?: number
+  readonly timeoutMs: number
+  readonly headers?: Readonly<Record<string, string>>
+  readonly ca?: Buffer
+  readonly insecure?: boolean
+  readonly data?: VisitDataSource
+  readonly thresholds: readonly ThresholdSpec[]
+  readonly seriesPath?: string
+  readonly runId: string
+  /** config and profile records for the series header */
+  readonly config?: Record<string, unknown>
+  readonly profile?: Record<string, unknown>
+  /** the step's engine, as soon as it exists (to stop it) */
+  onEngine?(engine: Engine): void
+}
+
+export interface EndpointNumbers {
+  /** over the hold seconds: asked (sent + dropped) and completed per second */
+  readonly askedRps: number
+  readonly achievedRps: number
+  /** over the judged window (hold + drain) */
+  readonly requests: number
+  readonly ok: number
+  readonly errors: number
+  readonly errorKinds: Readonly<Record<string, number>>
+  readonly dropped: number
+  readonly p50Ms: number
+  readonly p95Ms: number
+  readonly p99Ms: number
+  readonly maxMs: number
+}
+
+export interface StepMeasurement {
+  readonly startedAtMs: number
+  readonly endedAtMs: number
+  /** warm-up seconds (measured, not judged) */
+  readonly warmupS: number
+  /** hold seconds measured (fewer than asked when the step was stopped) */
+  readonly holdSeconds: number
+  readonly total: EndpointNumbers
+  readonly endpoints: Readonly<Record<string, EndpointNumbers>>
+  /** the SLOs over the judged window */
+  readonly thresholds: readonly ThresholdResult[]
+  /** `metric expr` -> seconds into the judged window when it first failed with data */
+  readonly firstFailedS: ReadonlyMap<string, number>
+  /** the generator's health in each hold second */
+  readonly generatorSeconds: readonly GeneratorSecond[]
+  /** send lag over the hold, all endpoints, ms */
+  readonly sendLagMs: SendLagMs
+  readonly engine: EngineResult
+}
+
+const round = (x: number, decimals: number) => Number(x.toFixed(decimals))
+
+class HoldCounter {
+  asked = 0
+  requests = 0
+}
+
+export async function runStep(options: StepOptions): Promise<StepMeasurement> {
+  const { endpoints, warmupS, holdS, thresholds } = options
+  const recorder = new Recorder(endpoints)
+  const monitor = new GeneratorMonitor()
+  const series = options.seriesPath !== undefined ? new SeriesWriter(options.seriesPath) : undefined
+  const hold = new Map(endpoints.map((id) => [id, new HoldCounter()]))
+  const holdTotal = new HoldCounter()
+  const holdSendLag = newHistogram()
+  const generatorSeconds: GeneratorSecond[] = []
+  const firstFailedS = new Map<string, number>()
+  let judged: SummaryBuilder | undefined
+  let holdSeconds = 0
+  let startedAtMs = 0
+
+  const engine = new Engine({
+    target: options.target,
+    flows: options.flows,
+    endpoints,
+    stages: [{ durationMs: (warmupS + holdS) * 1000, target: 1 }],
+    startShare: 1,
+    scale: options.engineScale,
+    arrival: options.arrival,
+    seed: options.seed,
+    maxInFlight: options.maxInFlight,
+    ...(options.connections !== undefined && { connections: options.connections }),
+    timeoutMs: options.timeoutMs,
+    drainTimeoutMs: options.drainTimeoutMs,
+    ...(options.headers !== undefined && { headers: options.headers }),
+    ...(options.ca !== undefined && { ca: options.ca }),
+    ...(options.insecure !== undefined && { insecure: options.insecure }),
+    ...(options.data !== undefined && { data: options.data }),
+    sink: recorder,
+    hooks: {
+      onStart(at) {
+        startedAtMs = at
+        const header: SeriesHeader = {
+          type: 'header',
+          schemaVersion: SCHEMA_VERSION,
+          runId: options.runId,
+          target: options.target,
+          startedAt: new Date(at).toISOString(),
+          startedAtMs: at,
+          config: {
+            ...(options.config ?? {}),
+            capacityStep: { share: options.share, warmupS, holdS, engineScale: options.engineScale },
+          },
+          profile: options.profile ?? {},
+          endpoints: [...endpoints],
+        }
+        judged = new SummaryBuilder(header)
+        series?.onHeader(header)
+      },
+      onSecond(t, share, inFlight) {
+        const second = recorder.fold(t, share, monitor.sample(inFlight))
+        series?.onSecond(second)
+        if (t < warmupS) return
+        const decoded = decodeSecond(second)
+        judged!.add(second, decoded)
+        if (t < warmupS + holdS) {
+          holdSeconds++
+          const lag = newHistogram()
+          for (const [id, interval] of decoded.endpoints) {
+            const counter = hold.get(id)
+            if (counter) addHold(counter, interval.stats)
+            addHold(holdTotal, interval.stats)
+            if (interval.histograms.sendLag.totalCount > 0) lag.add(interval.histograms.sendLag)
+          }
+          if (lag.totalCount > 0) holdSendLag.add(lag)
+          generatorSeconds.push({
+            eventLoopLagMsP99: second.generator.eventLoopLagMsP99,
+            cpuPct: second.generator.cpuPct,
+            sendLagMsP99: lag.totalCount > 0 ? lag.getValueAtPercentile(99) / 1000 : 0,
+          })
+        }
+        // when did each SLO first fail, judged on everything measured so far (failures with data)
+        for (const r of evaluateThresholds(thresholds, judged!)) {
+          const key = thresholdKey(r)
+          if (!r.ok && r.value !== null && !firstFailedS.has(key)) firstFailedS.set(key, t - warmupS)
+        }
+      },
+    },
+  })
+  options.onEngine?.(engine)
+  let result: EngineResult
+  try {
+    result = await engine.run()
+  } finally {
+    monitor.close()
+    series?.close()
+  }
+  const builder = judged!
+  const summary = builder.build({ endReason: result.stopped ? 'interrupted' : 'completed', thresholds })
+  const numbers = (id: string | undefined, counter: HoldCounter): EndpointNumbers => {
+    const e = id === undefined ? summary.total : summary.endpoints[id]
+    const errorKinds = (e?.errors ?? {}) as Record<string, number>
+    return {
+      askedRps: holdSeconds > 0 ? round(counter.asked / holdSeconds, 3) : 0,
+      achievedRps: holdSeconds > 0 ? round(counter.requests / holdSeconds, 3) : 0,
+      requests: e?.requests ?? 0,
+      ok: e?.ok ?? 0,
+      errors: Object.values(errorKinds).reduce((a, b) => a + b, 0),
+      errorKinds,
+      dropped: e?.dropped ?? 0,
+      p50Ms: e?.latencyMs.p50 ?? 0,
+      p95Ms: e?.latencyMs.p95 ?? 0,
+      p99Ms: e?.latencyMs.p99 ?? 0,
+      maxMs: e?.latencyMs.max ?? 0,
+    }
+  }
+  return {
+    startedAtMs,
+    endedAtMs: result.endedAtMs,
+    warmupS,
+    holdSeconds,
+    total: numbers(undefined, holdTotal),
+    endpoints: Object.fromEntries(endpoints.map((id) => [id, numbers(id, hold.get(id)!)])),
+    thresholds: summary.thresholds,
+    firstFailedS,
+    generatorSeconds,
+    sendLagMs: sendLagMs(holdSendLag),
+    engine: result,
+  }
+}
+
+function sendLagMs(h: Histogram): SendLagMs {
+  if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 }
+  const ms = (us: number) => round(us / 1000, 3)
+  return {
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+    mean: ms(h.mean),
+  }
+}
+
+function addHold(counter: HoldCounter, stats: SeriesSecond['endpoints'][string]): void {
+  counter.asked += stats.asked
+  counter.requests += stats.requests
+}
