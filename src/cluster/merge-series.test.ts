@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decodeHistogram, encodeHistogram, newHistogram, recordUs } from '../model/histogram.js'
 import type { IntervalStats, SeriesHeader, SeriesSecond } from '../model/results.js'
-import { mergeHeaders, mergeIntervals, mergeSeconds, secondOffset } from './merge-series.js'
+import { mergeHeaders, mergeIntervals, mergeSeconds, missingShards, secondOffset } from './merge-series.js'
 
 function interval(values: number[], extra: Partial<IntervalStats> = {}): IntervalStats {
   const h = newHistogram()
@@ -63,16 +63,35 @@ const header = (index: number, count: number, runId = 'r1', startedAtMs = 1_000_
   startedAt: new Date(startedAtMs).toISOString(),
   startedAtMs,
   shard: { index, count },
-  config: {},
+  config: { scale: 1, shard: { index, count } },
   profile: {},
   endpoints: ['get_session'],
+})
+
+test('missingShards names the shards not given', () => {
+  assert.deepEqual(
+    missingShards([
+      { index: 2, count: 4 },
+      { index: 0, count: 4 },
+    ]),
+    [
+      { index: 1, count: 4 },
+      { index: 3, count: 4 },
+    ],
+  )
+  assert.deepEqual(missingShards([{ index: 0, count: 1 }]), [])
 })
 
 test('mergeHeaders accepts the shards of one run', () => {
   const merged = mergeHeaders([header(0, 2, 'r1', 1_000_400), header(1, 2)], ['a', 'b'])
   assert.equal(merged.runId, 'r1')
   assert.equal(merged.shard, undefined)
+  assert.deepEqual(merged.shards, [
+    { index: 0, count: 2 },
+    { index: 1, count: 2 },
+  ])
   assert.equal(merged.startedAtMs, 1_000_000)
+  assert.deepEqual(merged.config, { scale: 1 }, 'the merged config is no shard')
   assert.equal(secondOffset(header(0, 2, 'r1', 1_000_400), merged.startedAtMs), 0)
   assert.equal(secondOffset(header(0, 2, 'r1', 1_002_600), merged.startedAtMs), 3)
 })
