@@ -127,7 +127,10 @@ export interface RunOutcome {
   readonly files: WrittenFiles
   readonly endReason: EndReason
   readonly engine: EngineResult
-  /** 0 every threshold passed, 99 one failed, 1 the series could not be written (write_failed) */
+  /**
+   * 0 every threshold passed, 99 one failed, 1 the series could not be written (write_failed) or a
+   * worker of --workers died (error): the results hold what was measured, but not the whole run
+   */
   readonly exitCode: 0 | 1 | 99
   /** why the run ended early, when a threshold aborted it or a write failed */
   readonly note?: string
@@ -513,7 +516,12 @@ async function execute(
     files,
     endReason,
     engine: engineResult,
-    exitCode: (endReason as EndReason) === 'write_failed' ? EXIT.internal : summary.passed ? 0 : 99,
+    exitCode:
+      (endReason as EndReason) === 'write_failed' || (endReason as EndReason) === 'error'
+        ? EXIT.internal
+        : summary.passed
+          ? 0
+          : 99,
     ...(note !== undefined && { note }),
   }
 }
