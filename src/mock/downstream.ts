@@ -54,7 +54,11 @@ export interface DownstreamOptions {
   readonly chipTokenTtlMs?: number
 }
 
-export const isChipCall = (call: DownstreamCall): boolean => call.startsWith('chip_')
+const CHIP = Object.fromEntries(DOWNSTREAM_CALLS.map((call) => [call, call.startsWith('chip_')])) as Record<
+  DownstreamCall,
+  boolean
+>
+export const isChipCall = (call: DownstreamCall): boolean => CHIP[call]
 
 export class DownstreamSimulator {
   private readonly kind: Uint8Array // 0 constant, 1 lognormal

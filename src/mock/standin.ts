@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { downstreamChain } from '../model/downstream.js'
+import { type DownstreamCall, downstreamChain } from '../model/downstream.js'
+import type { CheckinEndpointId } from '../model/endpoints.js'
 import { BodyGenerator } from './bodies.js'
 import {
   BACKEND_ERRORS,
@@ -29,6 +30,7 @@ import type { ResolvedMockOptions } from './options.js'
 import { type Patient, PatientStore } from './patients.js'
 import { type PoolWaiter, WorkerPool } from './pool.js'
 import { SeededRandom } from './random.js'
+import { type DelayedTask, DelayScheduler } from './scheduler.js'
 
 /**
  * The stand-in's state and its check-in handlers, apart from fastify's routing: the worker pool,
@@ -61,6 +63,8 @@ export class StandIn {
   readonly bodies: BodyGenerator
   readonly metrics: MockMetrics
   readonly log: ErrorLog
+  /** the downstream waits: one timer per due millisecond */
+  readonly scheduler = new DelayScheduler()
   private readonly random: SeededRandom
   /** set when the server starts closing: answers then close their keep-alive connection */
   closing = false
@@ -105,6 +109,7 @@ export class StandIn {
     this.sweepTimer = undefined
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+    this.scheduler.clear()
   }
 
   /** A request for a check-in route: it waits for a worker, or is refused with 503. */
@@ -118,7 +123,14 @@ export class StandIn {
 
   /** Both halves of "authorized" (vets-api does not compare them): the cookie and the uuid's entry. */
   authorized(request: FastifyRequest, uuid: unknown): boolean {
-    return isUuid(uuid) && hasSessionCookie(request.headers.cookie) && this.patients.hasSession(uuid)
+    return this.sessionPatient(request, uuid) !== undefined
+  }
+
+  /** The uuid's entry when the request is authorized for it (cookie + live session entry). */
+  sessionPatient(request: FastifyRequest, uuid: unknown): Patient | undefined {
+    if (!isUuid(uuid) || !hasSessionCookie(request.headers.cookie)) return undefined
+    const patient = this.patients.get(uuid)
+    return patient !== undefined && patient.sessionExpiresAt > this.options.now() ? patient : undefined
   }
 
   newSessionCookie(): string {
@@ -159,8 +171,8 @@ export function hasSessionCookie(header: string | undefined): boolean {
   }
 }
 
-/** One request, from admission to answer. */
-export class Exchange implements PoolWaiter {
+/** One request, from admission to answer; its fields carry the handler's state across the wait. */
+export class Exchange implements PoolWaiter, DelayedTask {
   readonly mock: StandIn
   readonly route: RouteDef
   readonly request: FastifyRequest
@@ -169,6 +181,16 @@ export class Exchange implements PoolWaiter {
   readonly startedAt = performance.now()
   private answered = false
   private holding = false
+  // what the handler decided, for after the downstream wait (no closure per request)
+  uuid = ''
+  patient: Patient | undefined = undefined
+  /** the endpoint's own flag: preCheckIn, lockout, or set-e-check-in-started before this read */
+  flag = false
+  oracleHealth = false
+  lastName = ''
+  dob = ''
+  private plan: ChainPlan | undefined
+  private onSuccess: Handler | undefined
 
   constructor(mock: StandIn, route: RouteDef, request: FastifyRequest, reply: FastifyReply) {
     this.mock = mock
@@ -226,20 +248,21 @@ export class Exchange implements PoolWaiter {
    * Waits the chain's delay (holding the worker), then answers the chain's failure the way vets-api
    * does, or calls `onSuccess`.
    */
-  afterChain(plan: ChainPlan, onSuccess: (ex: Exchange) => void): void {
-    if (plan.delayMs <= 0) {
-      this.finishChain(plan, onSuccess)
-      return
-    }
-    setTimeout(runChainEnd, plan.delayMs, this, plan, onSuccess)
+  afterChain(plan: ChainPlan, onSuccess: Handler): void {
+    this.plan = plan
+    this.onSuccess = onSuccess
+    if (plan.delayMs <= 0) this.run()
+    else this.mock.scheduler.schedule(plan.delayMs, this)
   }
 
-  finishChain(plan: ChainPlan, onSuccess: (ex: Exchange) => void): void {
+  /** the end of the downstream wait (DelayedTask): never throws */
+  run(): void {
+    const plan = this.plan!
     try {
       if (plan.failedCall !== undefined && plan.faultStatus !== undefined) {
         this.sendError(downstreamFailure(plan.failedCall, plan.faultStatus))
       } else {
-        onSuccess(this)
+        this.onSuccess!(this)
       }
     } catch (error) {
       this.crash(error)
@@ -254,29 +277,51 @@ export class Exchange implements PoolWaiter {
   }
 }
 
-function runChainEnd(ex: Exchange, plan: ChainPlan, onSuccess: (ex: Exchange) => void): void {
-  ex.finishChain(plan, onSuccess)
-}
+/**
+ * downstreamChain() of each endpoint and context, computed once: the chains are fixed by four
+ * booleans, so the hot path looks them up instead of building arrays.
+ */
+const CHAINS = new Map<CheckinEndpointId, (readonly DownstreamCall[] | undefined)[]>()
 
-const NO_CONTEXT = {
-  preCheckIn: false,
-  oracleHealth: false,
-  identifiersCached: false,
-  eCheckInStarted: false,
+export function chainOf(
+  endpoint: CheckinEndpointId,
+  preCheckIn = false,
+  oracleHealth = false,
+  identifiersCached = false,
+  eCheckInStarted = false,
+): readonly DownstreamCall[] {
+  let row = CHAINS.get(endpoint)
+  if (row === undefined) {
+    row = new Array(16)
+    CHAINS.set(endpoint, row)
+  }
+  const key =
+    (preCheckIn ? 1 : 0) | (oracleHealth ? 2 : 0) | (identifiersCached ? 4 : 0) | (eCheckInStarted ? 8 : 0)
+  let chain = row[key]
+  if (chain === undefined) {
+    chain = Object.freeze(
+      downstreamChain(endpoint, { preCheckIn, oracleHealth, identifiersCached, eCheckInStarted }),
+    )
+    row[key] = chain
+  }
+  return chain
 }
 
 // ---- the endpoints (checkin-api.md §4) ----
+// Each handler checks its input and decides its chain; its `…Done` half answers after the wait.
 
 /** GET /check_in/v2/sessions/:id[?checkInType=preCheckIn] — 200 in every case but a CHIP failure. */
 export const getSession: Handler = (ex) => {
   const uuid = ex.params.id
   if (!isUuid(uuid)) return ex.send(200, INVALID_SESSION_BODY)
-  const preCheckIn = ex.query.checkInType === 'preCheckIn'
-  const answer = (e: Exchange) => e.send(200, permissionsBody(e.mock.authorized(e.request, uuid), uuid))
-  if (!preCheckIn) return answer(ex)
+  ex.uuid = uuid
+  if (ex.query.checkInType !== 'preCheckIn') return getSessionDone(ex)
   // the pre-check-in refresh runs before the auth check, even for unauthenticated callers
-  const plan = ex.mock.downstream.plan(downstreamChain('get_session', { ...NO_CONTEXT, preCheckIn: true }))
-  ex.afterChain(plan, answer)
+  ex.afterChain(ex.mock.downstream.plan(chainOf('get_session', true)), getSessionDone)
+}
+
+const getSessionDone: Handler = (ex) => {
+  ex.send(200, permissionsBody(ex.mock.authorized(ex.request, ex.uuid), ex.uuid))
 }
 
 /** POST /check_in/v2/sessions — the login: LoROTA token, lockout after three wrong tries. */
@@ -290,32 +335,43 @@ export const postSession: Handler = (ex) => {
   if (!isUuid(uuid) || !isDob(dob) || !isLastName(lastName)) return ex.send(400, INVALID_SESSION_BODY)
   const mock = ex.mock
   if (mock.authorized(ex.request, uuid)) return ex.send(200, permissionsBody(true, uuid))
+  ex.uuid = uuid
+  ex.lastName = lastName
+  ex.dob = dob
 
   const patient = mock.patients.get(uuid)
   if (patient?.deleted) {
     // LoROTA answers 401 "uuid not found": vets-api maps it to 404
-    const plan = mock.downstream.plan(['lorota_token'], { deniedCall: 'lorota_token' })
-    return ex.afterChain(plan, (e) => e.sendError(BACKEND_ERRORS.cie404))
+    return ex.afterChain(mock.downstream.plan(LOGIN_ONLY, { deniedCall: 'lorota_token' }), uuidNotFound)
   }
   if (patient !== undefined && patient.lastName !== '' && !sameCredentials(patient, lastName, dob)) {
-    return wrongLogin(ex, uuid, patient)
+    return wrongLogin(ex, patient)
   }
   const preCheckIn = field(session, 'check_in_type', 'checkInType') === 'preCheckIn'
   const oracleHealth = field(session, 'facility_type', 'facilityType') === 'oh'
-  const chain = downstreamChain('post_session', { ...NO_CONTEXT, preCheckIn, oracleHealth })
   // set-precheckin-started's errors are swallowed: the login still succeeds
-  const plan = mock.downstream.plan(chain, { swallowFrom: 1 })
-  ex.afterChain(plan, (e) => {
-    const p = mock.patients.getOrCreate(uuid)
-    if (p.lastName === '') {
-      p.lastName = lastName
-      p.dob = dob
-    } else if (!sameCredentials(p, lastName, dob)) {
-      return wrongLogin(e, uuid, p) // another login fixed other credentials meanwhile
-    }
-    mock.patients.startSession(p)
-    e.send(200, permissionsBody(true, uuid), mock.newSessionCookie())
-  })
+  ex.afterChain(
+    mock.downstream.plan(chainOf('post_session', preCheckIn, oracleHealth), { swallowFrom: 1 }),
+    loginDone,
+  )
+}
+
+const LOGIN_ONLY: readonly DownstreamCall[] = ['lorota_token']
+const LOGIN_THEN_DELETE: readonly DownstreamCall[] = ['lorota_token', 'chip_delete_from_lorota']
+
+const uuidNotFound: Handler = (ex) => ex.sendError(BACKEND_ERRORS.cie404)
+
+const loginDone: Handler = (ex) => {
+  const mock = ex.mock
+  const p = mock.patients.getOrCreate(ex.uuid)
+  if (p.lastName === '') {
+    p.lastName = ex.lastName
+    p.dob = ex.dob
+  } else if (!sameCredentials(p, ex.lastName, ex.dob)) {
+    return wrongLogin(ex, p) // another login fixed other credentials meanwhile
+  }
+  mock.patients.startSession(p)
+  ex.send(200, permissionsBody(true, ex.uuid), mock.newSessionCookie())
 }
 
 function sameCredentials(patient: Patient, lastName: string, dob: string): boolean {
@@ -323,59 +379,62 @@ function sameCredentials(patient: Patient, lastName: string, dob: string): boole
 }
 
 /** LoROTA refused the credentials: 401 while fewer than three were counted, then 410 and deletion. */
-function wrongLogin(ex: Exchange, uuid: string, patient: Patient): void {
+function wrongLogin(ex: Exchange, patient: Patient): void {
   const mock = ex.mock
-  const now = mock.options.now()
-  const counted = patient.retriesExpireAt > now ? patient.retries : 0
-  const lockout = counted >= MAX_AUTH_RETRY_LIMIT
-  const plan = mock.downstream.plan(
-    lockout ? ['lorota_token', 'chip_delete_from_lorota'] : ['lorota_token'],
-    {
-      deniedCall: 'lorota_token',
-      swallowFrom: 1,
-    },
-  )
-  ex.afterChain(plan, (e) => {
-    const p = mock.patients.getOrCreate(uuid)
-    mock.patients.countFailedLogin(p)
-    if (lockout) {
-      p.deleted = true
-      p.sessionExpiresAt = 0
-      e.sendError(BACKEND_ERRORS.cie410)
-    } else {
-      e.sendError(BACKEND_ERRORS.lorota401)
-    }
+  const counted = patient.retriesExpireAt > mock.options.now() ? patient.retries : 0
+  ex.flag = counted >= MAX_AUTH_RETRY_LIMIT // the lockout
+  const plan = mock.downstream.plan(ex.flag ? LOGIN_THEN_DELETE : LOGIN_ONLY, {
+    deniedCall: 'lorota_token',
+    swallowFrom: 1,
   })
+  ex.afterChain(plan, wrongLoginDone)
+}
+
+const wrongLoginDone: Handler = (ex) => {
+  const mock = ex.mock
+  const p = mock.patients.getOrCreate(ex.uuid)
+  mock.patients.countFailedLogin(p)
+  if (ex.flag) {
+    p.deleted = true
+    p.sessionExpiresAt = 0
+    ex.sendError(BACKEND_ERRORS.cie410)
+  } else {
+    ex.sendError(BACKEND_ERRORS.lorota401)
+  }
 }
 
 /** GET /check_in/v2/patient_check_ins/:id[?facilityType=oh] — the day-of read. */
 export const getPatientCheckIn: Handler = (ex) => {
   const uuid = ex.params.id
   const mock = ex.mock
-  if (!mock.authorized(ex.request, uuid)) return ex.send(401, permissionsBody(false, uuid))
-  const id = uuid as string
-  const patient = mock.patients.get(id)!
+  const patient = mock.sessionPatient(ex.request, uuid)
+  if (patient === undefined) return ex.send(401, permissionsBody(false, uuid))
   const query = ex.query
   const oracleHealth = query.facilityType === 'oh'
   const preCheckIn = query.checkInType === 'preCheckIn'
-  const startedBefore = patient.eCheckInStarted
-  const chain = downstreamChain('get_patient_check_in', {
+  ex.uuid = uuid as string
+  ex.patient = patient
+  ex.oracleHealth = oracleHealth
+  ex.flag = patient.eCheckInStarted
+  const chain = chainOf(
+    'get_patient_check_in',
     preCheckIn,
     oracleHealth,
-    identifiersCached: mock.patients.identifiersCached(patient),
-    eCheckInStarted: startedBefore,
-  })
+    mock.patients.identifiersCached(patient),
+    patient.eCheckInStarted,
+  )
   const plan = mock.downstream.plan(chain)
-  const callsStarted = chain.includes('chip_set_e_check_in_started')
-  if (plan.failedCall === 'chip_set_e_check_in_started' && !preCheckIn) {
-    // the data was read and its identifiers cached before set-e-check-in-started failed
+  if (!preCheckIn && (plan.failedCall === undefined || plan.failedCall === 'chip_set_e_check_in_started')) {
+    // the data was read and its identifiers cached (before set-e-check-in-started, which may fail)
     mock.patients.cacheIdentifiers(patient)
   }
-  ex.afterChain(plan, (e) => {
-    if (!preCheckIn) mock.patients.cacheIdentifiers(patient)
-    if (callsStarted) patient.eCheckInStarted = true
-    e.send(200, mock.bodies.checkInData(id, startedBefore, oracleHealth))
-  })
+  if (plan.failedCall === undefined && chain.includes('chip_set_e_check_in_started'))
+    patient.eCheckInStarted = true
+  ex.afterChain(plan, getPatientCheckInDone)
+}
+
+const getPatientCheckInDone: Handler = (ex) => {
+  ex.send(200, ex.mock.bodies.checkInData(ex.uuid, ex.flag, ex.oracleHealth))
 }
 
 /** POST /check_in/v2/patient_check_ins — the day-of check-in; unauthenticated gets 200 read.none. */
@@ -386,19 +445,24 @@ export const postPatientCheckIn: Handler = (ex) => {
   const uuid = checkIn.uuid
   const mock = ex.mock
   if (!mock.authorized(ex.request, uuid)) return ex.send(200, permissionsBody(false, uuid))
-  const plan = mock.downstream.plan(downstreamChain('post_patient_check_in', NO_CONTEXT))
-  ex.afterChain(plan, (e) => e.send(200, CHECK_IN_OK_BODY))
+  ex.afterChain(mock.downstream.plan(chainOf('post_patient_check_in')), checkInDone)
 }
+
+const checkInDone: Handler = (ex) => ex.send(200, CHECK_IN_OK_BODY)
 
 /** GET /check_in/v2/pre_check_ins/:id?checkInType=preCheckIn — LoROTA data, no identifier caching. */
 export const getPreCheckIn: Handler = (ex) => {
   const uuid = ex.params.id
   const mock = ex.mock
-  if (!mock.authorized(ex.request, uuid)) return ex.send(401, permissionsBody(false, uuid))
-  const id = uuid as string
-  const patient = mock.patients.get(id)!
-  const plan = mock.downstream.plan(downstreamChain('get_pre_check_in', { ...NO_CONTEXT, preCheckIn: true }))
-  ex.afterChain(plan, (e) => e.send(200, mock.bodies.checkInData(id, patient.eCheckInStarted)))
+  const patient = mock.sessionPatient(ex.request, uuid)
+  if (patient === undefined) return ex.send(401, permissionsBody(false, uuid))
+  ex.uuid = uuid as string
+  ex.patient = patient
+  ex.afterChain(mock.downstream.plan(chainOf('get_pre_check_in', true)), getPreCheckInDone)
+}
+
+const getPreCheckInDone: Handler = (ex) => {
+  ex.send(200, ex.mock.bodies.checkInData(ex.uuid, ex.patient!.eCheckInStarted))
 }
 
 /** POST /check_in/v2/pre_check_ins — CHIP pre-checkin. */
@@ -409,9 +473,10 @@ export const postPreCheckIn: Handler = (ex) => {
   const uuid = preCheckIn.uuid
   const mock = ex.mock
   if (!mock.authorized(ex.request, uuid)) return ex.send(401, permissionsBody(false, uuid))
-  const plan = mock.downstream.plan(downstreamChain('post_pre_check_in', { ...NO_CONTEXT, preCheckIn: true }))
-  ex.afterChain(plan, (e) => e.send(200, PRE_CHECK_IN_OK_BODY))
+  ex.afterChain(mock.downstream.plan(chainOf('post_pre_check_in', true)), preCheckInDone)
 }
+
+const preCheckInDone: Handler = (ex) => ex.send(200, PRE_CHECK_IN_OK_BODY)
 
 /** PATCH/PUT /check_in/v2/demographics/:id — CHIP confirm-demographics. */
 export const patchDemographics: Handler = (ex) => {
@@ -425,10 +490,11 @@ export const patchDemographics: Handler = (ex) => {
   if (!isObject(confirmations) || Object.keys(confirmations).length === 0) {
     return ex.send(400, DEMOGRAPHICS_INVALID_BODY)
   }
-  const id = uuid as string
-  const plan = mock.downstream.plan(downstreamChain('patch_demographics', NO_CONTEXT))
-  ex.afterChain(plan, (e) => e.send(200, mock.bodies.demographicsConfirmed(id)))
+  ex.uuid = uuid as string
+  ex.afterChain(mock.downstream.plan(chainOf('patch_demographics')), demographicsDone)
 }
+
+const demographicsDone: Handler = (ex) => ex.send(200, ex.mock.bodies.demographicsConfirmed(ex.uuid))
 
 /** POST /check_in/v0/travel_claims — enqueues the claim (a background BTSSS call) and answers 202. */
 export const postTravelClaim: Handler = (ex) => {
