@@ -37,8 +37,8 @@ import { type DelayedTask, DelayScheduler } from './scheduler.js'
  * the per-uuid store, the mocked downstream, the generated bodies and the metrics.
  *
  * A request becomes an Exchange, which waits for a worker (FIFO), runs its endpoint's handler,
- * waits the downstream chain's total delay with one timer while still holding the worker, answers,
- * and gives the worker back.
+ * waits the downstream chain's total delay (on the shared DelayScheduler) while still holding the
+ * worker, answers, and gives the worker back.
  */
 
 export const SESSION_COOKIE = 'api_session'
