@@ -161,6 +161,18 @@ export class SummaryBuilder implements MetricSource {
     return this.seconds
   }
 
+  /**
+   * The run's length: the last second line covers a whole second even when the run ended early
+   * in it, so with a known end time the last second counts only as far as the end (a 5 s run is
+   * 5.0 s, not 6); without one (a killed run), whole seconds.
+   */
+  private runDurationS(endedAt: string | undefined): number {
+    const endMs = endedAt === undefined ? Number.NaN : Date.parse(endedAt)
+    if (Number.isNaN(endMs) || this.seconds === 0) return this.seconds
+    const elapsedS = (endMs - this.header.startedAtMs) / 1000
+    return round(Math.min(this.seconds, Math.max(this.seconds - 1, elapsedS)), 3)
+  }
+
   counts(endpoint: string | undefined): Counts | undefined {
     return this.accumulator(endpoint)
   }
@@ -174,7 +186,7 @@ export class SummaryBuilder implements MetricSource {
   }
 
   build(options: BuildOptions): Summary {
-    const durationS = this.seconds
+    const durationS = this.runDurationS(options.endedAt)
     const thresholds = evaluateThresholds(options.thresholds, this)
     const endMs = this.header.startedAtMs + (this.lastT + 1) * 1000
     return {
