@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every benchmark, each printing its figures and ratios against the peers measured in the same run
+# (bench-peers.md). Installs the Debian tools they drive when missing (nginx, wrk, hey).
+# Usage: npm run bench            (all)
+#        npm run bench -- engine  (one of: engine, mock, workers)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for tool in nginx wrk hey taskset; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+  pkgs=("${need[@]/taskset/util-linux}")
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+npx tsc -p tsconfig.json
+
+which="${1:-all}"
+if [ "$which" = all ] || [ "$which" = engine ]; then
+  echo "== engine: max rate and 5k req/s smoothness vs wrk, autocannon, hey (nginx on CPU 1, tools on CPU 0)"
+  node dist/bench/engine-max.js
+fi
+if [ "$which" = all ] || [ "$which" = mock ]; then
+  echo "== stand-in: throughput of the fast preset under the check-in mix on one core"
+  node dist/bench/mock-throughput.js
+fi
+if [ "$which" = all ] || [ "$which" = workers ]; then
+  echo "== --workers 2 vs 1 against nginx"
+  node dist/bench/workers.js
+fi
