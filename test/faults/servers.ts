@@ -108,24 +108,28 @@ export function trickleServer(bytes: number, intervalMs: number): Promise<FaultS
   )
 }
 
-/** A 200 with a body of `megabytes` MB, streamed in 64 KiB chunks. */
-export function hugeResponseServer(megabytes: number): Promise<FaultServer> {
+/** A 200 with a body of `megabytes` MB, streamed in 64 KiB chunks; `bytesSent` counts what the client took. */
+export async function hugeResponseServer(megabytes: number): Promise<FaultServer & { bytesSent(): number }> {
   const chunk = Buffer.alloc(64 * 1024, 'a')
   const total = megabytes * 1024 * 1024
-  return httpServer((req, res) =>
+  let bytesSent = 0
+  const server = await httpServer((req, res) =>
     afterBody(req, () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) })
       let sent = 0
       const pump = () => {
-        while (sent < total) {
+        while (sent < total && !res.destroyed) {
           sent += chunk.length
-          if (!res.write(chunk)) return res.once('drain', pump)
+          const more = res.write(chunk)
+          bytesSent += chunk.length
+          if (!more) return res.once('drain', pump)
         }
         res.end()
       }
       pump()
     }),
   )
+  return { ...server, bytesSent: () => bytesSent }
 }
 
 /** A raw TCP server that answers every request with bytes that are not HTTP. */
