@@ -28,7 +28,7 @@ test('workersOf: --workers wins; --workers N with --shard is refused', () => {
   })
 })
 
-test('the workers’ config file gives back the run’s config, without secrets, without aborts', () => {
+test('the workers’ config file gives back the run’s config, caps shared out, without secrets or aborts', () => {
   process.env.CHECKIN_LOAD_FLEET_TEST_TOKEN = 'from-env'
   const config = resolveRunConfig({
     flags: {
@@ -36,6 +36,8 @@ test('the workers’ config file gives back the run’s config, without secrets,
       durationMs: 90_000,
       scale: 3,
       workers: 2,
+      maxInFlight: 101,
+      connections: 64,
       dogstatsd: '127.0.0.1:8125',
       prometheusPort: 9464,
       headers: { 'x-api-key': 'literal-secret' },
@@ -51,7 +53,7 @@ test('the workers’ config file gives back the run’s config, without secrets,
       ],
     },
   })
-  const launch = workerLaunch(config)
+  const launch = workerLaunch(config, 2)
   const text = JSON.stringify(launch.file)
   assert.doesNotMatch(text, /literal-secret|from-env/, 'no secret in the file (it stays in the run folder)')
   assert.equal(launch.env[`${HEADER_ENV_PREFIX}0`], 'literal-secret', 'the literal header travels in the env')
@@ -69,6 +71,8 @@ test('the workers’ config file gives back the run’s config, without secrets,
     assert.equal(back.dogstatsd, undefined, 'only the parent exports')
     assert.equal(back.prometheusPort, undefined)
     assert.equal(back.quiet, true)
+    assert.equal(back.maxInFlight, 51, 'the in-flight cap is shared out')
+    assert.equal(back.connections, 32)
     assert.deepEqual(
       back.thresholds.map((t) => [t.metric, t.conditions, t.abortOnFail]),
       [['http_req_failed', ['rate<0.01', 'rate<0.05'], false]],

@@ -115,11 +115,15 @@ export const HEADER_ENV_PREFIX = 'CHECKIN_LOAD_WORKER_HEADER_'
 
 /**
  * What the workers are launched with: the config file they read (the parent's config, minus what
- * only the parent does) and the environment it needs. Literal header values (secrets, often) never
+ * only the parent does, with the in-flight cap and connections shared out) and the environment it
+ * needs. Literal header values (secrets, often) never
  * go into the file, which stays in the run folder: each travels in an environment variable, and
  * the file names the variable (headersFromEnv), as a user would for a pod.
  */
-export function workerLaunch(config: RunConfig): {
+export function workerLaunch(
+  config: RunConfig,
+  workers: number,
+): {
   file: Record<string, unknown>
   env: Record<string, string>
 } {
@@ -131,6 +135,9 @@ export function workerLaunch(config: RunConfig): {
   })
   const { dogstatsd: _dogstatsd, ...file } = shardConfigFile({
     ...config,
+    // the run's caps, shared out: N workers together hold as many flows and connections as one
+    maxInFlight: Math.ceil(config.maxInFlight / workers),
+    ...(config.connections !== undefined && { connections: Math.ceil(config.connections / workers) }),
     headers: {},
     headersFromEnv,
     // the parent judges the merged run and stops every worker; a worker must not stop alone
@@ -174,6 +181,8 @@ interface Worker {
   readonly child: ChildProcess
   readonly exited: Promise<void>
   ended: boolean
+  /** when its engine finished (its end line), epoch ms */
+  endedAtMs?: number
   settled: boolean
   ready: boolean
   totals?: WorkerTotals
@@ -237,7 +246,7 @@ export class ShardFleet {
     if (!this.stopRequested) {
       mkdirSync(shardsDir, { recursive: true })
       const configPath = join(shardsDir, 'run.json')
-      const launch = workerLaunch(options.config)
+      const launch = workerLaunch(options.config, options.workers)
       writeFileSync(configPath, `${JSON.stringify(launch.file, null, 2)}\n`)
       for (let i = 0; i < options.workers; i++) {
         this.running.push(this.launch(i, configPath, launch.env, aligner, failures, warn))
@@ -264,9 +273,11 @@ export class ShardFleet {
     }
     const sum = (pick: (t: WorkerTotals) => number) =>
       this.running.reduce((total, w) => total + (w.totals ? pick(w.totals) : 0), 0)
+    const ends = this.running.flatMap((w) => (w.endedAtMs !== undefined ? [w.endedAtMs] : []))
     return {
       startedAtMs: startAtMs,
-      endedAtMs: Date.now(),
+      // when the last worker's engine finished (not when it had written its files and exited)
+      endedAtMs: ends.length > 0 ? Math.max(...ends) : Date.now(),
       stopped: this.stopRequested || this.running.some((w) => w.totals?.stopped),
       aborted: this.abortRequested || this.running.some((w) => w.totals?.aborted),
       abandonedInFlight: sum((t) => t.abandonedInFlight),
@@ -358,6 +369,7 @@ export class ShardFleet {
           break
         case 'end':
           worker.ended = true
+          worker.endedAtMs = Date.parse(message.end.endedAt)
           aligner.close(index)
           break
         case 'totals':

@@ -127,24 +127,36 @@ export function shardRun(options: {
     shard: { index: options.index, count: options.count },
     config: { ...run.header.config, shard: { index: options.index, count: options.count } },
   }
-  const text = [header, ...run.seconds, ...(run.end ? [run.end] : [])]
+  const end: SeriesEnd | undefined = run.end && {
+    ...run.end,
+    endedAt: new Date(Date.parse(run.end.endedAt) + (options.startOffsetMs ?? 0)).toISOString(),
+  }
+  const text = [header, ...run.seconds, ...(end ? [end] : [])]
     .map((line) => `${JSON.stringify(line)}\n`)
     .join('')
-  return { header, seconds: run.seconds, end: run.end, text, rawLatencyUs: run.rawLatencyUs }
+  return { header, seconds: run.seconds, end, text, rawLatencyUs: run.rawLatencyUs }
 }
 
-/** Waits (bounded) until the run has started: its series file holds the header. */
-export async function started(dir: string, timeoutMs = 60_000): Promise<void> {
+/** Waits (bounded) until the run has started (its series file holds the header), or fails with its output. */
+export async function started(dir: string, run: Spawned, timeoutMs = 60_000): Promise<void> {
   const path = join(dir, 'series.ndjson')
+  let exited: Ran | undefined
+  run.done.then((ran) => {
+    exited = ran
+  })
   for (let waited = 0; waited < timeoutMs; waited += 100) {
     try {
       if (statSync(path).size > 0) return
     } catch {
       // not yet
     }
+    if (exited)
+      throw new Error(`the run ended before it started (${exited.code}): ${exited.stderr}${exited.stdout}`)
     await sleep(100)
   }
-  throw new Error(`${path} did not appear within ${timeoutMs} ms`)
+  run.child.kill('SIGKILL')
+  const ran = await run.done
+  throw new Error(`${path} did not appear within ${timeoutMs} ms: ${ran.stderr}${ran.stdout}`)
 }
 
 /** The worker processes of a parent, by shard index (Linux `ps`). */

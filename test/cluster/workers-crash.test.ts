@@ -12,7 +12,7 @@ test('a worker killed outright is reported; the run is written with what was mea
   try {
     const run = spawnCli([...workersRunArgs(out, 'kill'), '--duration', '8s'])
     const dir = join(out, 'kill')
-    await started(dir)
+    await started(dir, run)
     await sleep(2500)
     const victim = workerPids(run.child.pid!).get(1)
     assert.ok(victim !== undefined, 'worker 1 is running')

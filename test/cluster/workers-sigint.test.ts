@@ -12,7 +12,7 @@ test('SIGINT to the parent ends every worker gracefully; one run is written', as
   try {
     const run = spawnCli(workersRunArgs(out, 'int'))
     const dir = join(out, 'int')
-    await started(dir)
+    await started(dir, run)
     await sleep(2500)
     const pids = workerPids(run.child.pid!)
     assert.equal(pids.size, 2, 'two workers running')
