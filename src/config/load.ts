@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { deriveRates, describeZodError, readDataFile, resolveProfile } from '../profile/index.js'
 import { checkTarget } from './guard.js'
-import { parseDuration, parseStages, type Stage } from './parse.js'
+import { checkHeader, parseDuration, parseStages, type Stage } from './parse.js'
 import {
   DEFAULT_STAGES_TEXT,
   LIMITS,
@@ -155,12 +155,15 @@ export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {
   // refuse a bad threshold now, before any load is sent
   thresholdSpecs(config.thresholds, 'threshold')
   if (config.target !== undefined) checkTarget(config.target, config.allowProduction)
+  for (const [name, value] of Object.entries(config.headers)) checkHeader(name, value)
   for (const [header, variable] of Object.entries(config.headersFromEnv)) {
-    if (process.env[variable] === undefined) {
+    const value = process.env[variable]
+    if (value === undefined) {
       throw new ConfigError(
         `header "${header}" is to come from environment variable ${variable}, which is not set`,
       )
     }
+    checkHeader(header, value)
   }
   checkLimits(config)
   return Object.freeze(config)

@@ -11,7 +11,7 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y
 /** "250ms", "90s", "5m", "1h", "1m30s" -> milliseconds. A bare number is seconds. */
 export function parseDuration(text: string, what = 'duration'): number {
   const trimmed = text.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return finiteMs(Math.round(Number(trimmed) * 1000), text, what)
   let ms = 0
   let index = 0
   DURATION_PART.lastIndex = 0
@@ -25,7 +25,14 @@ export function parseDuration(text: string, what = 'duration'): number {
   if (trimmed === '' || index !== trimmed.length) {
     throw new ConfigError(`invalid ${what} "${text}": use a number with a unit, like 250ms, 90s, 5m or 1h`)
   }
-  return Math.round(ms)
+  return finiteMs(Math.round(ms), text, what)
+}
+
+/** A duration of hundreds of digits is Infinity: refused here, with the others. */
+function finiteMs(ms: number, text: string, what: string): number {
+  if (Number.isFinite(ms)) return ms
+  const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text
+  throw new ConfigError(`invalid ${what} "${shown}": too long to be a duration`)
 }
 
 /** Formats milliseconds back the way users write them: 90000 -> "1m30s". */
@@ -97,14 +104,42 @@ export function formatStages(stages: readonly Stage[]): string {
   return stages.map((s) => `${formatDuration(s.durationMs)}:${s.target}`).join(',')
 }
 
-/** "Name: value" -> [name, value]; header names are case-insensitive, kept lower-case. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const HEADER_EXAMPLE = 'write "Name: value", like "X-Key-Inflection: camel"'
+
+/**
+ * "Name: value" -> [name, value]; header names are case-insensitive, kept lower-case. A message
+ * never repeats the value: it may be a secret (a typo like "Authorization Bearer ...").
+ */
 export function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':')
-  const name = colon > 0 ? text.slice(0, colon).trim() : ''
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-    throw new ConfigError(`invalid header "${text}": write "Name: value", like "X-Key-Inflection: camel"`)
+  if (colon <= 0) throw new ConfigError(`invalid header: no "Name:" before its value; ${HEADER_EXAMPLE}`)
+  const name = text.slice(0, colon).trim()
+  const value = text.slice(colon + 1).trim()
+  checkHeader(name, value)
+  return [name.toLowerCase(), value]
+}
+
+/** Control characters but tab: a line break in a value would end the header (undici refuses to send it). */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true
   }
-  return [name.toLowerCase(), text.slice(colon + 1).trim()]
+  return false
+}
+
+/** A header as it will be sent: a token for a name, a value on one line (never repeated in the message). */
+export function checkHeader(name: string, value: string): void {
+  if (!HEADER_NAME.test(name)) {
+    const shown = name.length > 40 ? `${name.slice(0, 40)}...` : name
+    throw new ConfigError(`invalid header name "${shown}": ${HEADER_EXAMPLE}`)
+  }
+  if (hasControlCharacter(value)) {
+    throw new ConfigError(
+      `invalid value of header "${name}": it holds a line break or another control character; give it on one line`,
+    )
+  }
 }
 
 /** "I/N" -> the I-th (0-based) of N shards. */

@@ -35,7 +35,7 @@ const BAD_INPUTS: readonly (readonly [string, readonly string[], RegExp])[] = [
     /refusing to load-test production host "api.va.gov"/,
   ],
   ['bad arrival', ['config', '--arrival', 'bursty'], /argument 'bursty' is invalid.*poisson, constant/],
-  ['bad header', ['config', '--header', 'no-colon'], /invalid header "no-colon"/],
+  ['bad header', ['config', '--header', 'no-colon'], /invalid header: no "Name:" before its value/],
   ['bad shard', ['config', '--shard', '3/2'], /invalid --shard "3\/2"/],
   ['bad start time', ['config', '--start-at', 'tomorrow'], /invalid start time "tomorrow"/],
   ['bad threshold', ['config', '--threshold', 'p95<500'], /invalid --threshold "p95<500"/],
