@@ -5,9 +5,12 @@ export interface CapacityChartData {
   /** asked req/s (as sent), ascending */
   readonly asked: readonly number[]
   readonly achieved: readonly number[]
-  readonly p50: readonly number[]
-  readonly p95: readonly number[]
-  readonly p99: readonly number[]
+  /** latency percentiles per step, ms: 'total' and each endpoint */
+  readonly latency: Readonly<
+    Record<string, { readonly p50: number[]; readonly p95: number[]; readonly p99: number[] }>
+  >
+  /** what the knee chart shows first: the endpoint whose SLO broke first, else 'total' */
+  readonly focus: string
   /** the share of each point and its result */
   readonly share: readonly number[]
   readonly result: readonly string[]
@@ -19,8 +22,9 @@ export interface CapacityChartData {
 
 /**
  * The capacity page's script, run in the browser (serialized with toString(): it must use nothing
- * from outside its own body). Two charts over the asked rate: latency p50/p95/p99 (log scale, the
- * knee), and achieved vs asked. Failed steps' points are red, untrusted ones grey; the knee and the
+ * from outside its own body). Two charts over the asked rate: latency p50/p95/p99 of one endpoint or
+ * of all (a selector; first the endpoint whose SLO broke first), on a log scale: the knee; and
+ * achieved vs asked. Failed steps' points are red, untrusted ones grey; the knee and the
  * Little's-law prediction are vertical lines. Sets data-charts-ready on <html> when done.
  */
 export function drawCapacityCharts(UPlot: typeof uPlot, data: CapacityChartData): void {
@@ -58,8 +62,10 @@ export function drawCapacityCharts(UPlot: typeof uPlot, data: CapacityChartData)
     ]
     ctx.save()
     ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`
+    let row = 0
     for (const [x, color, label] of lines) {
       if (x === null) continue
+      row++
       const px = u.valToPos(x, 'x', true)
       ctx.strokeStyle = color
       ctx.fillStyle = color
@@ -69,7 +75,8 @@ export function drawCapacityCharts(UPlot: typeof uPlot, data: CapacityChartData)
       ctx.moveTo(px, u.bbox.top)
       ctx.lineTo(px, u.bbox.top + u.bbox.height)
       ctx.stroke()
-      ctx.fillText(label, px + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio)
+      // labels one under the other: the three lines are often a few req/s apart
+      ctx.fillText(label, px + 4 * devicePixelRatio, u.bbox.top + 13 * row * devicePixelRatio)
     }
     ctx.restore()
   }
@@ -86,8 +93,14 @@ export function drawCapacityCharts(UPlot: typeof uPlot, data: CapacityChartData)
   })
 
   const latencyEl = document.getElementById('chart-knee')
+  const select = document.getElementById('knee-endpoint') as HTMLSelectElement | null
+  const latencyOf = (id: string): uPlot.AlignedData => {
+    const l = data.latency[id] ?? data.latency.total!
+    const positive = (xs: readonly number[]) => xs.map((v) => (v > 0 ? v : null))
+    return [data.asked as number[], positive(l.p50), positive(l.p95), positive(l.p99)] as uPlot.AlignedData
+  }
   if (latencyEl) {
-    new UPlot(
+    const knee = new UPlot(
       {
         title: 'Latency vs asked rate (log scale): the knee',
         width: width(latencyEl),
@@ -102,14 +115,13 @@ export function drawCapacityCharts(UPlot: typeof uPlot, data: CapacityChartData)
         ],
         hooks: { draw: [pointsByResult(2), markers] },
       },
-      [
-        data.asked as number[],
-        data.p50.map((v) => (v > 0 ? v : null)),
-        data.p95.map((v) => (v > 0 ? v : null)),
-        data.p99.map((v) => (v > 0 ? v : null)),
-      ] as uPlot.AlignedData,
+      latencyOf(data.focus),
       latencyEl,
     )
+    if (select) {
+      select.value = data.focus
+      select.addEventListener('change', () => knee.setData(latencyOf(select.value)))
+    }
   }
   const rateEl = document.getElementById('chart-throughput')
   if (rateEl) {

@@ -69,7 +69,9 @@ th.text, td.text { text-align: left; }
 tr.fail td.result, td.bad { color: var(--red); font-weight: 600; }
 tr.pass td.result { color: var(--green); font-weight: 600; }
 tr.untrusted td.result, tr.interrupted td.result { color: var(--amber); font-weight: 600; }
-.why { display: block; color: var(--muted); font-size: 11px; font-weight: 400; max-width: 520px; text-align: left; }
+.why { display: block; color: var(--muted); font-size: 11px; font-weight: 400; max-width: 420px; text-align: left; overflow-wrap: anywhere; }
+.controls { margin: 8px 0 12px; }
+.controls select { font: inherit; padding: 2px 6px; }
 .scroll { overflow-x: auto; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px 20px; }
 .chart { min-width: 0; break-inside: avoid; }
@@ -88,12 +90,22 @@ export function capacityChartData(file: CapacityFile): CapacityChartData {
     file.steps[0] && file.steps[0].share > 0 ? file.steps[0].expectedRps / file.steps[0].share : 0
   const at = (share: number | undefined) =>
     share === undefined || sentPerShare === 0 ? null : share * sentPerShare
+  const ids = Object.keys(file.profile.endpoints)
+  const percentiles = (pick: (s: CapacityStep) => { p50: number; p95: number; p99: number } | undefined) => ({
+    p50: steps.map((s) => pick(s)?.p50 ?? 0),
+    p95: steps.map((s) => pick(s)?.p95 ?? 0),
+    p99: steps.map((s) => pick(s)?.p99 ?? 0),
+  })
+  const latency: Record<string, { p50: number[]; p95: number[]; p99: number[] }> = {
+    total: percentiles((s) => s.latencyMs),
+  }
+  for (const id of ids) latency[id] = percentiles((s) => s.endpoints[id]?.latencyMs)
+  const brokeFirst = file.verdict.failed?.brokeFirst?.endpoint
   return {
     asked: steps.map((s) => s.expectedRps),
     achieved: steps.map((s) => s.achievedRps),
-    p50: steps.map((s) => s.latencyMs.p50),
-    p95: steps.map((s) => s.latencyMs.p95),
-    p99: steps.map((s) => s.latencyMs.p99),
+    latency,
+    focus: brokeFirst !== undefined && ids.includes(brokeFirst) ? brokeFirst : 'total',
     share: steps.map((s) => s.share),
     result: steps.map((s) => s.result),
     heldRps: at(file.verdict.held?.share),
@@ -123,7 +135,8 @@ ${header(file)}
 ${
   data.asked.length === 0
     ? '<p class="muted">No step was judged: nothing to chart.</p>'
-    : `<div class="charts"><div class="chart" id="chart-knee"></div><div class="chart" id="chart-throughput"></div></div>
+    : `<div class="controls"><label>Latency of <select id="knee-endpoint">${['total', ...Object.keys(file.profile.endpoints)].map((id) => `<option value="${esc(id)}">${id === 'total' ? 'all endpoints' : esc(id)}</option>`).join('')}</select></label> <span class="muted">(first shown: the endpoint whose SLO broke first)</span></div>
+<div class="charts"><div class="chart" id="chart-knee"></div><div class="chart" id="chart-throughput"></div></div>
 <p class="muted">Each point is a step: green held, red failed, grey untrusted (the generator may have decided it). Asked = the rate the step's share asks${file.profile.timeScale !== 1 ? `, as sent to the time-scaled twin (x${num(1 / file.profile.timeScale, 3)} the real profile's)` : ''}; latency from each request's intended send time, over the step's judged window.</p>`
 }
 ${stepsSection(file)}
@@ -191,11 +204,11 @@ function stepsSection(f: CapacityFile): string {
   )
   return `<h2>Steps</h2>
 <div class="scroll"><table id="steps">
-<thead><tr><th>step</th><th>share</th><th class="text">phase</th><th>asked/s (share)</th><th>asked/s (sent)</th><th>achieved/s</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>errors</th><th>dropped</th><th>loop lag ms</th><th>CPU</th><th>send lag p99</th><th class="text">result</th></tr></thead>
+<thead><tr><th>step</th><th>share</th><th class="text">phase</th><th>rate of the share/s</th><th>asked/s</th><th>achieved/s</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>errors</th><th>dropped</th><th>loop lag ms</th><th>CPU</th><th>send lag p99</th><th class="text">result</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></div>
-<p class="muted">Each step: ${esc(f.settings.warmupS)} s of warm-up (not judged), then ${esc(f.settings.stepDurationS)} s judged; the judged window also holds the answers that came after the hold. Rates are over the hold. Generator: worst per-second event-loop lag p99, mean CPU (% of a core), send lag p99.</p>`
+<p class="muted">Each step: ${esc(f.settings.warmupS)} s of warm-up (not judged), then ${esc(f.settings.stepDurationS)} s judged; the judged window also holds the answers that came after the hold. Rates are over the hold: the rate the share asks for, what was asked (sent or dropped) and what was answered. Generator: worst per-second event-loop lag p99, mean CPU (% of a core), send lag p99.</p>`
 }
 
 function loadSection(f: CapacityFile): string {

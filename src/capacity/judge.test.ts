@@ -9,7 +9,7 @@ import {
   type SendLagMs,
   suspectSecondsAllowed,
 } from './judge.js'
-import { timeScaledSlos } from './slo.js'
+import { capacitySlos, timeScaledSlos } from './slo.js'
 
 const calm: GeneratorSecond = { eventLoopLagMsP99: 1.2, cpuPct: 30, sendLagMsP99: 0.4 }
 const lagging: GeneratorSecond = { eventLoopLagMsP99: 42, cpuPct: 70, sendLagMsP99: 40 }
@@ -160,16 +160,28 @@ for (const [name, results, expected] of [
   })
 }
 
-test('judgeStep: with connection waits the delay is the event-loop lag, not the send lag', () => {
+test('judgeStep: the delay is twice the send lag at the percentile, at most twice the loop lag', () => {
+  // the send lag includes waits for a connection (the target's backlog): the loop lag bounds it
   const behindConnections = assessGenerator([lagging, lagging, lagging], 5)
   const [failure] = judgeStep(
     [result('http_req_duration', 'p(99)<100', 250, false)],
     new Map(),
     behindConnections,
-    { ...STALLED, p99: 5000 },
+    {
+      ...STALLED,
+      p99: 5000,
+    },
   ).failures
-  assert.equal(failure!.generatorDelayMs, 84) // 2 x 42 ms of loop lag
+  assert.equal(failure!.generatorDelayMs, 84) // 2 x 42 ms of loop lag, not 2 x 5 s
   assert.equal(failure!.beyondDoubt, true)
+  const [p95] = judgeStep(
+    [result('http_req_duration', 'p(95)<100', 150, false)],
+    new Map(),
+    lagged,
+    STALLED,
+  ).failures
+  assert.equal(p95!.generatorDelayMs, 56) // 2 x 28 ms of send lag at p95
+  assert.equal(p95!.beyondDoubt, false)
 })
 
 test('timeScaledSlos multiplies latency bounds by the time scale, and nothing else', () => {
@@ -194,4 +206,28 @@ test('timeScaledSlos multiplies latency bounds by the time scale, and nothing el
   )
   assert.equal(scaled[0]!.conditions[0]!.bound, 350)
   assert.deepEqual(timeScaledSlos(specs, 1), specs)
+})
+
+test('capacitySlos: the SLOs given, then the built-in set for the profile’s endpoints', () => {
+  const specs = capacitySlos(
+    { thresholds: [{ metric: 'http_req_duration', conditions: ['p(95)<500'] }], defaultSlos: true },
+    ['get_session', 'post_session'],
+  )
+  assert.deepEqual(
+    specs.map((s) => s.metric),
+    [
+      'http_req_duration',
+      'http_req_duration{endpoint:get_session}',
+      'http_req_duration{endpoint:post_session}',
+      'http_req_duration',
+      'http_req_failed',
+      'dropped',
+    ],
+  )
+  assert.equal(
+    capacitySlos({ thresholds: [{ metric: 'dropped', conditions: ['count==0'] }], defaultSlos: false }, [])
+      .length,
+    1,
+  )
+  assert.throws(() => capacitySlos({ defaultSlos: false }, ['x']), /nothing to judge the steps by/)
 })

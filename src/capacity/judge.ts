@@ -226,20 +226,17 @@ export function sendLagAt(lag: SendLagMs, percentile: number, mean = false): num
 /**
  * How much of a latency the generator's own delay may account for: a stall of its event loop
  * delays a request on the way out (its send lag, measured for every request) and, as likely, on
- * the way back. So: twice the send lag at the SLO's percentile; when requests waited for
- * connections (their send lag is then the target's backlog, not the generator's delay), twice the
- * worst event-loop lag instead.
+ * the way back. So: twice the send lag at the SLO's percentile, but never more than twice the
+ * worst event-loop lag (a send can also wait for a connection, which is the target's backlog, not
+ * the generator's delay, and a stall cannot outlast the loop's lag).
  */
 export function generatorDelayMs(
   generator: GeneratorAssessment,
   lag: SendLagMs,
   condition: ParsedCondition,
 ): number {
-  const one =
-    generator.waitedForConnection === 0
-      ? sendLagAt(lag, condition.percentile, condition.aggregation === 'avg')
-      : generator.eventLoopLagMsP99
-  return round(2 * one, 3)
+  const send = sendLagAt(lag, condition.percentile, condition.aggregation === 'avg')
+  return round(2 * Math.min(send, generator.eventLoopLagMsP99), 3)
 }
 
 /** How far a value is past its bound (for ordering failures that broke in the same second). */

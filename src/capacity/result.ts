@@ -287,10 +287,12 @@ export function buildVerdict(
     case 'generator_limited':
       message =
         `The generator, not the target, was the bottleneck at ${fmtShare(verdict.share)}: ${untrusted?.judgment.untrustedBecause ?? 'its timing could not be trusted'}. ` +
-        `No capacity of the target can be read from that step; run the generator with more room (a quieter machine, more --workers, or more machines). ` +
-        (known
-          ? `Known before it: ${known} (a lower bound of the target's capacity).`
-          : 'No step held before it.')
+        'No capacity of the target can be read from that step; give the generator more room (a quieter machine, more --workers, or more machines). ' +
+        (heldLoad && failedLoad
+          ? `Before it the target held ${fmtShare(heldLoad.share)} and failed at ${fmtShare(failedLoad.share)}${brokeText}: its capacity is between them (a gap of ${Math.round((failedLoad.share / heldLoad.share - 1) * 100)} %).`
+          : known
+            ? `Known before it: ${known} (a lower bound of the target's capacity).`
+            : 'No step held before it.')
       break
     case 'time_limit':
       message = `The time limit${options.maxDurationS ? ` (${options.maxDurationS} s)` : ''} came before the precision: ${known || 'no step was judged'}.`

@@ -69,8 +69,23 @@ for (const [history, expected] of [
     ],
     { kind: 'done', verdict: { kind: 'found', held: 0.58, failed: 0.6 } },
   ],
-  // the first step fails: descend
-  [[{ share: 0.1, result: 'fail' }], { kind: 'step', share: 0.06667, phase: 'descend' }],
+  // the first step fails: measure it once more (a cold target), then descend
+  [[{ share: 0.1, result: 'fail' }], { kind: 'step', share: 0.1, phase: 'confirm' }],
+  [
+    [
+      { share: 0.1, result: 'fail' },
+      { share: 0.1, result: 'fail' },
+    ],
+    { kind: 'step', share: 0.06667, phase: 'descend' },
+  ],
+  // the re-measurement supersedes: ramp on
+  [
+    [
+      { share: 0.1, result: 'fail' },
+      { share: 0.1, result: 'pass' },
+    ],
+    { kind: 'step', share: 0.15, phase: 'ramp' },
+  ],
   [
     [
       { share: 0.015, result: 'fail' },

@@ -7,8 +7,11 @@
  * - ramp: from `start`, multiply the share by `factor` while steps hold, up to `maxShare`;
  * - bisect: after the first failing step, test between the highest share that held and the lowest
  *   that failed (geometric midpoint) until their gap is under `precision` (relative);
- * - descend: when the very first step fails, divide by `factor` until a step holds (then bisect),
- *   down to `minShare`;
+ * - confirm: when the very first step fails, it is measured once more before anything else (the
+ *   first step also warms a cold target up: its failure may be the cold start's); a share measured
+ *   twice counts by its latest measurement;
+ * - descend: when the first step fails (confirmed), divide by `factor` until a step holds (then
+ *   bisect), down to `minShare`;
  * - 1x of the profile is the share the test plan asks about, so whenever a move would jump over
  *   it (ramp, descent or bisection), 1 is tested instead: the verdict then answers "does 1x hold"
  *   by a measurement, not by interpolation;
@@ -44,7 +47,7 @@ export interface SearchSettings {
   readonly minShare: number
 }
 
-export type Phase = 'ramp' | 'bisect' | 'descend'
+export type Phase = 'ramp' | 'confirm' | 'bisect' | 'descend'
 
 export type Verdict =
   /** held at `held`, failed at `failed`, and the gap is under the precision */
@@ -77,8 +80,16 @@ export function roundShare(share: number): number {
   return Number(share.toPrecision(4))
 }
 
+/** The latest outcome of each share (a re-measurement supersedes). */
+function latestByShare(history: readonly StepOutcome[]): StepOutcome[] {
+  const latest = new Map<number, StepOutcome>()
+  for (const step of history) latest.set(step.share, step)
+  return [...latest.values()]
+}
+
 /** The bracket the trusted steps give: the lowest failing share, the highest holding share under it. */
-export function bracket(history: readonly StepOutcome[]): { held?: number; failed?: number } {
+export function bracket(all: readonly StepOutcome[]): { held?: number; failed?: number } {
+  const history = latestByShare(all)
   let failed: number | undefined
   for (const step of history) {
     if (step.result === 'fail' && (failed === undefined || step.share < failed)) failed = step.share
@@ -105,6 +116,8 @@ export function nextDecision(settings: SearchSettings, history: readonly StepOut
     return { kind: 'step', share: roundShare(Math.min(start, maxShare)), phase: 'ramp' }
   const last = history[history.length - 1]!
   const { held, failed } = bracket(history)
+  if (history.length === 1 && last.result === 'fail')
+    return { kind: 'step', share: last.share, phase: 'confirm' }
   if (last.result === 'untrusted') {
     return { kind: 'done', verdict: { kind: 'generator_limited', share: last.share, ...bracket(history) } }
   }
@@ -131,7 +144,7 @@ export function nextDecision(settings: SearchSettings, history: readonly StepOut
 /** Upper bound on the steps a search can take with these settings (the driver's loop bound). */
 export function maxSteps(settings: SearchSettings): number {
   const { start, factor, precision, maxShare, minShare } = settings
-  const ramp = Math.ceil(Math.log(Math.max(maxShare / start, 1)) / Math.log(factor)) + 2
+  const ramp = Math.ceil(Math.log(Math.max(maxShare / start, 1)) / Math.log(factor)) + 3
   const descend = Math.ceil(Math.log(Math.max(start / minShare, 1)) / Math.log(factor)) + 2
   // bisection halves the log-gap, which starts at most at log(factor) (or the 1x snap's gap)
   const bisect = Math.ceil(Math.log2(Math.log(Math.max(factor, 1 + precision)) / Math.log(1 + precision))) + 3

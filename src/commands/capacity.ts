@@ -98,7 +98,10 @@ export interface CapacityCommandOptions {
   onStart?(info: CapacityStarted): void
   onStepStart?(step: { readonly index: number; readonly share: number; readonly phase: Phase }): void
   onStep?(step: CapacityStep): void
-  /** stop after the step in progress on the first SIGINT/SIGTERM, at once on the second (default true) */
+  /**
+   * on the first SIGINT/SIGTERM end the step in progress (its flows finish; it is not judged) and the
+   * search with it, writing what was found; on the second cut the flows short (default true)
+   */
   readonly handleSignals?: boolean
   /** JIT warm-up before the first step (default true) */
   readonly warmUp?: boolean
@@ -363,7 +366,7 @@ function toStep(step: StepRecord, expectedRps: number): CapacityStep {
   return stepRecord(step, expectedRps, `steps/${String(step.index).padStart(2, '0')}/series.ndjson`)
 }
 
-/** First SIGINT/SIGTERM: end after the step in progress (gracefully); second: at once. */
+/** First SIGINT/SIGTERM: end the step in progress gracefully, and the search; second: at once. */
 function installSignals(control: { stop(): void; abort(): void }): { remove(): void } {
   let count = 0
   const handler = () => {

@@ -49,7 +49,7 @@ test('finds the capacity of a 20 x 100 ms server (200 req/s) within 15 %', async
       ),
   })
   const report = `${lines.join('\n')}\n${JSON.stringify(result.verdict)}`
-  t.diagnostic(report)
+  for (const line of report.split('\n')) t.diagnostic(line)
   assert.equal(result.verdict.kind, 'found', report)
   if (result.verdict.kind !== 'found') return
   const capacity = server.capacityRps / PROFILE_RPS

@@ -76,7 +76,7 @@ test("finds the twin's knee where Little's law puts it (within 20 %), and 1x doe
     ],
     150_000,
   )
-  t.diagnostic(stdout)
+  for (const line of stdout.split('\n')) t.diagnostic(line)
   assert.equal(stderr, '')
   assert.equal(code, 99, 'the twin holds about 0.12x: 1x of the profile does not hold')
   const file = JSON.parse(readFileSync(join(out, 'twin', 'capacity.json'), 'utf8')) as CapacityFile
