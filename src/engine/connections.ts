@@ -1,4 +1,8 @@
+import { isIP } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { Client } from 'undici'
+import { ConfigError } from '../errors.js'
+import { RawConnection, type RawEndpoint } from './raw/connection.js'
 
 /**
  * The engine's connections to the target: undici Clients (HTTP/1.1, one request at a time each)
@@ -16,7 +20,27 @@ import { Client } from 'undici'
  *
  * A connection's states: in flight (a request out), then draining (its answer is in; undici emits
  * 'drain' one loop turn later, once the socket can be reused, and after errors), then idle.
+ *
+ * Two transports: `raw` (default; src/engine/raw/: a socket per connection, prebuilt request
+ * bytes, a minimal HTTP/1.1 response parser, deadlines on one coarse tick of the pool) and
+ * `undici` (a Client per connection). A raw connection is idle again as soon as its answer is in.
+ * `CHECKIN_LOAD_TRANSPORT=undici` (or EngineOptions.transport) selects undici.
  */
+export type Transport = 'raw' | 'undici'
+
+export const TRANSPORTS: readonly Transport[] = ['raw', 'undici']
+
+/** The transport from the environment (CHECKIN_LOAD_TRANSPORT), else `raw`. */
+export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Transport {
+  const value = env.CHECKIN_LOAD_TRANSPORT
+  if (value === undefined || value === '') return 'raw'
+  if (value === 'raw' || value === 'undici') return value
+  throw new ConfigError(`CHECKIN_LOAD_TRANSPORT must be raw or undici, not "${value}"`)
+}
+
+/** how often the raw transport checks its deadlines (ms) */
+const DEADLINE_TICK_MS = 20
+
 export interface ConnectionOptions {
   readonly origin: string
   /** most connections (clients) */
@@ -26,11 +50,14 @@ export interface ConnectionOptions {
   readonly timeoutMs: number
   readonly ca?: string | Buffer
   readonly insecure?: boolean
+  /** default: transportFromEnv() */
+  readonly transport?: Transport
   /** called when a connection may have become available (idle, connected, or failed to) */
   readonly onAvailable: () => void
 }
 
 export class Connection {
+  readonly kind = 'undici'
   connected = false
   /** opening its socket, and counted in the pool's `connecting` */
   connecting = false
@@ -57,9 +84,14 @@ export class Connection {
   }
 }
 
+export type PoolConnection = Connection | RawConnection
+
 export class ConnectionPool {
-  private readonly all: Connection[] = []
-  private readonly idle: Connection[] = []
+  readonly transport: Transport
+  private readonly all: PoolConnection[] = []
+  private readonly idle: PoolConnection[] = []
+  private readonly rawEndpoint: RawEndpoint | undefined
+  private deadlineTimer: NodeJS.Timeout | undefined
   private connecting = 0
   private draining = 0
   private closed = false
@@ -77,6 +109,38 @@ export class ConnectionPool {
         ...(options.insecure && { rejectUnauthorized: false }),
       },
     }
+    this.transport = options.transport ?? transportFromEnv()
+    if (this.transport === 'raw') {
+      const url = new URL(options.origin)
+      const tls = url.protocol === 'https:'
+      const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+      this.rawEndpoint = {
+        host,
+        port: url.port === '' ? (tls ? 443 : 80) : Number(url.port),
+        tls,
+        servername: tls && isIP(host) === 0 ? host : undefined,
+        ca: options.ca,
+        insecure: options.insecure === true,
+        timeoutMs: options.timeoutMs,
+      }
+      this.deadlineTimer = setInterval(() => this.checkDeadlines(), DEADLINE_TICK_MS)
+      this.deadlineTimer.unref()
+    }
+  }
+
+  /** the raw transport's one coarse tick: requests and connects past their deadline fail */
+  private checkDeadlines(): void {
+    const now = performance.now()
+    const all = this.all
+    for (let i = 0; i < all.length; i++) {
+      const conn = all[i]!
+      if (conn.kind === 'raw') conn.checkDeadline(now)
+    }
+  }
+
+  private stopTick(): void {
+    if (this.deadlineTimer !== undefined) clearInterval(this.deadlineTimer)
+    this.deadlineTimer = undefined
   }
 
   /** connections opened */
@@ -93,7 +157,7 @@ export class ConnectionPool {
    * An idle connection; else a new one when `mayOpen` and the limits allow; else undefined (wait
    * for onAvailable).
    */
-  acquire(mayOpen: boolean): Connection | undefined {
+  acquire(mayOpen: boolean): PoolConnection | undefined {
     if (this.closed) return undefined
     const conn = this.idle.pop()
     if (conn !== undefined) {
@@ -111,7 +175,10 @@ export class ConnectionPool {
     ) {
       return undefined
     }
-    const fresh = new Connection(new Client(this.options.origin, this.clientOptions), this)
+    const fresh =
+      this.rawEndpoint !== undefined
+        ? new RawConnection(this, this.rawEndpoint)
+        : new Connection(new Client(this.options.origin, this.clientOptions), this)
     this.all.push(fresh)
     fresh.connecting = true
     this.connecting++
@@ -119,7 +186,7 @@ export class ConnectionPool {
   }
 
   /** Gives back a connection acquired but not used. */
-  giveBack(conn: Connection): void {
+  giveBack(conn: PoolConnection): void {
     if (conn.connecting) {
       conn.connecting = false
       this.connecting--
@@ -128,14 +195,14 @@ export class ConnectionPool {
   }
 
   /** The answer (or failure) of the connection's request is in: it rests until undici's drain. */
-  answered(conn: Connection): void {
+  answered(conn: PoolConnection): void {
     if (conn.draining || conn.idle) return
     conn.draining = true
     this.draining++
   }
 
   /** @internal a client drained: it may take a request again */
-  released(conn: Connection): void {
+  released(conn: PoolConnection): void {
     if (conn.draining) {
       conn.draining = false
       this.draining--
@@ -147,7 +214,7 @@ export class ConnectionPool {
   }
 
   /** @internal a connection attempt ended (connected or failed) */
-  connectDone(conn: Connection): void {
+  connectDone(conn: PoolConnection): void {
     if (!conn.connecting) return
     conn.connecting = false
     this.connecting--
@@ -157,12 +224,20 @@ export class ConnectionPool {
   /** Closes every connection once its request (if any) is done. */
   async close(): Promise<void> {
     this.closed = true
-    await Promise.all(this.all.map((conn) => conn.client.close().catch(() => conn.client.destroy())))
+    await Promise.all(
+      this.all.map((conn) =>
+        conn.kind === 'raw' ? conn.close() : conn.client.close().catch(() => conn.client.destroy()),
+      ),
+    )
+    this.stopTick()
   }
 
   /** Ends every connection now; requests in flight fail. */
   async destroy(): Promise<void> {
     this.closed = true
-    await Promise.all(this.all.map((conn) => conn.client.destroy().catch(() => {})))
+    this.stopTick()
+    await Promise.all(
+      this.all.map((conn) => (conn.kind === 'raw' ? conn.destroy() : conn.client.destroy().catch(() => {}))),
+    )
   }
 }

@@ -5,9 +5,11 @@ import { shareAt, stagesDurationMs } from '../profile/stages.js'
 import type { FlowSpec } from '../profile/types.js'
 import { type ArrivalKind, ArrivalStream, createArrivalProcess, type ShardSlice } from './arrivals.js'
 import { classifyError, classifyStatus, ERROR_KIND_INDEX } from './classify.js'
-import { type Connection, ConnectionPool } from './connections.js'
+import { ConnectionPool, type PoolConnection, type Transport } from './connections.js'
 import { CookieJar, isSetCookieName } from './cookies.js'
 import { type CompiledFlow, type CompiledStep, compileFlows } from './flows.js'
+import type { RawHandler } from './raw/connection.js'
+import { buildRawRequest, type RawRequest, renderRawRequest, safeHeaderValue } from './raw/request.js'
 import { createRng, type Rng } from './rng.js'
 import type { EngineHooks, RequestSink, VisitDataSource } from './types.js'
 
@@ -66,6 +68,11 @@ export interface EngineOptions {
   readonly ca?: string | Buffer
   /** accept any certificate */
   readonly insecure?: boolean
+  /**
+   * the HTTP/1.1 client: `raw` (sockets, prebuilt request bytes, src/engine/raw/) or `undici`;
+   * default from CHECKIN_LOAD_TRANSPORT, else `raw`
+   */
+  readonly transport?: Transport
   /** per-visit template values; default: none (templates must not use variables) */
   readonly data?: VisitDataSource
   readonly sink: RequestSink
@@ -102,7 +109,7 @@ const GROW_AFTER_MS = 3
 type Phase = 'idle' | 'running' | 'draining' | 'done'
 
 /** One visit: a flow instance, and the undici handler of its current request. */
-class Visit implements Dispatcher.DispatchHandler {
+class Visit implements Dispatcher.DispatchHandler, RawHandler {
   flow!: CompiledFlow
   step!: CompiledStep
   stepIndex = 0
@@ -116,7 +123,7 @@ class Visit implements Dispatcher.DispatchHandler {
   waiting = false
   waitingSinceMs = 0
   /** the connection of the request in flight */
-  conn: Connection | undefined = undefined
+  conn: PoolConnection | undefined = undefined
   active = false
   readonly values: string[]
   readonly jar = new CookieJar()
@@ -148,6 +155,14 @@ class Visit implements Dispatcher.DispatchHandler {
 
   onData(): boolean {
     return true
+  }
+
+  onRawStatus(status: number): void {
+    this.status = status
+  }
+
+  onRawSetCookie(value: string): void {
+    this.jar.set(value)
   }
 
   onComplete(): void {
@@ -207,6 +222,8 @@ export class Engine {
   readonly endpoints: readonly string[]
   readonly flows: readonly CompiledFlow[]
   private readonly pool: ConnectionPool
+  /** per flow, per step: the raw transport's prebuilt request bytes (empty with undici) */
+  private readonly rawRequests: readonly (readonly RawRequest[])[]
   /** visits waiting for a connection, from `waitingHead` on */
   private readonly waiting: Visit[] = []
   private waitingHead = 0
@@ -290,8 +307,18 @@ export class Engine {
       timeoutMs: options.timeoutMs,
       ...(options.ca !== undefined && { ca: options.ca }),
       ...(options.insecure !== undefined && { insecure: options.insecure }),
+      ...(options.transport !== undefined && { transport: options.transport }),
       onAvailable: () => this.sendWaiting(),
     })
+    this.rawRequests =
+      this.pool.transport === 'raw'
+        ? this.flows.map((flow) => flow.steps.map((step) => buildRawRequest(step, url.host)))
+        : []
+  }
+
+  /** the HTTP/1.1 client in use */
+  get transport(): Transport {
+    return this.pool.transport
   }
 
   /** Arrivals have stopped; visits in flight are finishing. */
@@ -561,9 +588,13 @@ export class Engine {
     }
   }
 
-  private dispatch(visit: Visit, conn: Connection): void {
+  private dispatch(visit: Visit, conn: PoolConnection): void {
     const step = visit.step
     const values = visit.values
+    if (conn.kind === 'raw') {
+      this.dispatchRaw(visit, conn, step, values)
+      return
+    }
     const opts = visit.opts
     opts.method = step.method as Dispatcher.HttpMethod
     opts.path = step.path.isStatic ? step.path.parts[0]! : step.path.render(values)
@@ -584,6 +615,31 @@ export class Engine {
     this.sink.sent(step.endpoint, visit.intendedMs, sendMs)
     // dispatch may call onError synchronously (client closed): the visit is released there
     conn.client.dispatch(opts, visit)
+  }
+
+  private dispatchRaw(
+    visit: Visit,
+    conn: PoolConnection & { kind: 'raw' },
+    step: CompiledStep,
+    values: readonly string[],
+  ): void {
+    const raw = this.rawRequests[visit.flow.index]![visit.stepIndex]!
+    const path = step.path.isStatic ? step.path.parts[0]! : step.path.render(values)
+    const body =
+      step.body === null ? null : step.body.isStatic ? step.body.parts[0]! : step.body.render(values)
+    let extra = ''
+    const dynamic = step.dynamicHeaders
+    for (let i = 0; i < dynamic.length; i++) {
+      extra += `${dynamic[i]![0]}: ${safeHeaderValue(dynamic[i]![1].render(values))}\r\n`
+    }
+    const request = renderRawRequest(raw, path, extra, visit.jar.header, body)
+    visit.status = 0
+    visit.sending = true
+    visit.conn = conn
+    const sendMs = this.now()
+    visit.sendMs = sendMs
+    this.sink.sent(step.endpoint, visit.intendedMs, sendMs)
+    conn.send(request, visit, raw.head, this.t0 + sendMs)
   }
 
   completed(visit: Visit): void {
