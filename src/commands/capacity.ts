@@ -320,7 +320,18 @@ export async function runCapacityCommand(
       data: checkinVisitData(isoDate(Date.now())),
       runDir,
       runId,
-      config: redactConfig({ ...config, seed }),
+      config: {
+        ...redactConfig({ ...config, seed }),
+        arrival,
+        // a step's own report (checkin-load report <run>/steps/NN) judges it as the step was judged
+        thresholds: judged.map((spec) => ({
+          metric: spec.metric,
+          conditions: spec.conditions.map((c) => c.text),
+          abortOnFail: false,
+          delayAbortEvalMs: spec.delayAbortEvalMs,
+        })),
+        defaultSlos: false,
+      },
       profileRecord: profileRecord(profile, deriveRates(profile, scaleAt1x)),
       ...(options.warmUp !== undefined && { warmUp: options.warmUp }),
       ...(options.onStepStart && { onStepStart: options.onStepStart }),
