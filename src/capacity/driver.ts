@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import type { ArrivalKind, Engine, VisitDataSource } from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
+import { UsageError } from '../errors.js'
 import { Recorder } from '../metrics/index.js'
 import { endpointIds } from '../profile/index.js'
 import type { Profile } from '../profile/types.js'
@@ -221,6 +222,7 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
       onEngine: (e) => control.setEngine(e),
     })
     control.setEngine(undefined)
+    if (index === 1) refuseUnreachable(options.target, measurement)
     const judgment = judgeStep(
       measurement.thresholds,
       measurement.firstFailedS,
@@ -256,4 +258,19 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
     steps,
     verdict: verdict ?? { kind: 'time_limit', ...bracket(history) },
   }
+}
+
+/** Failures that mean nothing answered at the target's address (not a slow target: a wrong one). */
+const UNREACHABLE: ReadonlySet<string> = new Set(['connect_refused', 'dns', 'tls'])
+
+/**
+ * A first step that got no answer at all, only refused connections, unknown names or failed TLS
+ * handshakes, is a wrong --target (or one that is down), not a capacity below the start: say so.
+ */
+function refuseUnreachable(target: string, m: StepMeasurement): void {
+  const kinds = Object.entries(m.total.errorKinds).filter(([, n]) => n > 0)
+  if (m.total.ok > 0 || kinds.length === 0 || !kinds.every(([kind]) => UNREACHABLE.has(kind))) return
+  throw new UsageError(
+    `nothing answered at ${target} during the first step (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}): is the target up, and is --target right?`,
+  )
 }

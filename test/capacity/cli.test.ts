@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
@@ -26,3 +28,27 @@ for (const [args, message] of [
     assert.equal(stderr.trim().split('\n').length, 1, stderr)
   })
 }
+
+test('capacity against a target where nothing listens: exit 2, not a capacity below the start', async () => {
+  // a loopback port that was free a moment ago: nothing listens there
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  const { code, stderr } = cli([
+    'capacity',
+    '--target',
+    `http://127.0.0.1:${port}`,
+    '--step-duration',
+    '1s',
+    '--warmup',
+    '0s',
+    '--out',
+    out,
+  ])
+  assert.equal(code, 2, stderr)
+  assert.match(
+    stderr,
+    /nothing answered at http:\/\/127\.0\.0\.1:\d+ during the first step \(connect_refused \d+\)/,
+  )
+})
