@@ -57,6 +57,8 @@ export interface FleetOptions {
   readonly startMarginMs?: number
   /** most time to wait for every worker to be ready, ms (default 60 s); the late start late */
   readonly readyTimeoutMs?: number
+  /** time a worker gets beyond its own bounds (drain) to end before it is killed, ms (default 30 s) */
+  readonly watchdogSlackMs?: number
   /** the checkin-load executable (default: this package's bin/checkin-load.js) */
   readonly binPath?: string
 }
@@ -191,6 +193,8 @@ interface Worker {
 }
 
 const STDERR_TAIL = 2000
+/** Time a worker gets, beyond its own bounds, to write its files and exit before it is killed. */
+const WATCHDOG_SLACK_MS = 30_000
 
 export class ShardFleet {
   readonly workers: number
@@ -202,6 +206,9 @@ export class ShardFleet {
   private startAtMs: number | undefined
   /** wakes run() up when a worker is ready or gone, or a stop is asked */
   private wake: () => void = () => {}
+  /** kills the workers still running when they should long have ended (a hung worker) */
+  private watchdog: { atMs: number; timer: NodeJS.Timeout } | undefined
+  private onWarning: (message: string) => void = () => {}
 
   constructor(private readonly options: FleetOptions) {
     this.workers = options.workers
@@ -219,6 +226,7 @@ export class ShardFleet {
     this.stopRequested = true
     this.tell({ type: 'stop' })
     this.wake()
+    if (this.phase === 'running') this.armWatchdog(Date.now() + this.drainAllowanceMs())
   }
 
   abort(): void {
@@ -226,6 +234,30 @@ export class ShardFleet {
     this.abortRequested = true
     this.tell({ type: 'abort' })
     this.wake()
+    if (this.phase === 'running')
+      this.armWatchdog(Date.now() + (this.options.watchdogSlackMs ?? WATCHDOG_SLACK_MS))
+  }
+
+  /** How long workers may take to end after their arrivals stop: their drain, then some slack. */
+  private drainAllowanceMs(): number {
+    return this.options.config.timeoutMs + 1000 + (this.options.watchdogSlackMs ?? WATCHDOG_SLACK_MS)
+  }
+
+  /** Kills, at `atMs` (or earlier if armed earlier), the workers that have not ended by then. */
+  private armWatchdog(atMs: number): void {
+    if (this.watchdog !== undefined && this.watchdog.atMs <= atMs) return
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog.timer)
+    const timer = setTimeout(
+      () => {
+        for (const w of this.running) {
+          if (w.settled) continue
+          this.onWarning(`worker ${w.index} did not end in time: killed`)
+          w.child.kill('SIGKILL')
+        }
+      },
+      Math.max(0, atMs - Date.now()),
+    )
+    this.watchdog = { atMs, timer }
   }
 
   async run(): Promise<FleetResult> {
@@ -233,6 +265,7 @@ export class ShardFleet {
     this.phase = 'running'
     const { options } = this
     const warn = (message: string) => options.onWarning?.(message)
+    this.onWarning = warn
     const failures: string[] = []
     const aligner = new SecondAligner({
       sources: options.workers,
@@ -258,11 +291,13 @@ export class ShardFleet {
     this.startAtMs = startAtMs
     options.hooks?.onStart?.(startAtMs)
     for (const w of this.running) if (w.ready) this.send(w, { type: 'start', atMs: startAtMs })
+    this.armWatchdog(startAtMs + options.plannedMs + this.drainAllowanceMs())
     const ticker = setInterval(() => aligner.tick(), 100)
     try {
       await Promise.all(this.running.map((w) => w.exited))
     } finally {
       clearInterval(ticker)
+      if (this.watchdog !== undefined) clearTimeout(this.watchdog.timer)
     }
     aligner.finish()
     this.phase = 'done'
@@ -355,11 +390,13 @@ export class ShardFleet {
         case 'ready':
           worker.ready = true
           if (this.startAtMs !== undefined) {
-            // the others started without it (it was not ready in time): it starts late, and says so
+            // the others started without it (it was not ready in time): it starts with them, late
             this.send(worker, { type: 'start', atMs: this.startAtMs })
-            warn(
-              `worker ${index} was ready ${Date.now() - this.startAtMs} ms after the shared start: its first arrivals leave late (latency counts from their intended times)`,
-            )
+            if (Date.now() > this.startAtMs) {
+              warn(
+                `worker ${index} was ready ${Date.now() - this.startAtMs} ms after the shared start: its first arrivals leave late (latency counts from their intended times)`,
+              )
+            }
           }
           this.wake()
           break
