@@ -22,7 +22,9 @@ Without --target, the embedded stand-in vets-api is started on a free loopback p
 at the end. Results go to <out>/<run-id>/: series.ndjson (one line a second), summary.json,
 report.html. Ctrl-C ends the run gracefully (in-flight flows finish); a second Ctrl-C ends it now.
 
-Exit codes: 0 thresholds met, 99 a threshold failed, 2 bad flag or config, 1 internal error.
+Exit codes: 0 thresholds met, 99 a threshold failed, 2 bad flag or config (or an --out that cannot
+be written, found before any load is sent), 1 internal error or results that could not be written
+mid-run (a full disk; the run stops and says why). See docs/reliability.md.
 
 Examples:
   checkin-load run --duration 30s --scale 0.5
