@@ -9,7 +9,13 @@ import { ConnectionPool, type PoolConnection, type Transport } from './connectio
 import { CookieJar, isSetCookieName } from './cookies.js'
 import { type CompiledFlow, type CompiledStep, compileFlows } from './flows.js'
 import type { RawHandler } from './raw/connection.js'
-import { buildRawRequest, type RawRequest, renderRawRequest, safeHeaderValue } from './raw/request.js'
+import {
+  buildRawRequest,
+  isAscii,
+  type RawRequest,
+  renderRawRequest,
+  safeHeaderValue,
+} from './raw/request.js'
 import { createRng, type Rng } from './rng.js'
 import type { EngineHooks, RequestSink, VisitDataSource } from './types.js'
 
@@ -627,19 +633,24 @@ export class Engine {
     const path = step.path.isStatic ? step.path.parts[0]! : step.path.render(values)
     const body =
       step.body === null ? null : step.body.isStatic ? step.body.parts[0]! : step.body.render(values)
+    const bodyBytes = body === null ? 0 : Buffer.byteLength(body)
+    // an all-ASCII request is written as latin1: the same bytes, ~9% cheaper (bench/raw-writes.ts)
+    let latin1 = raw.ascii && (body === null || bodyBytes === body.length)
     let extra = ''
     const dynamic = step.dynamicHeaders
     for (let i = 0; i < dynamic.length; i++) {
-      extra += `${dynamic[i]![0]}: ${safeHeaderValue(dynamic[i]![1].render(values))}\r\n`
+      const value = safeHeaderValue(dynamic[i]![1].render(values))
+      if (latin1 && !isAscii(value)) latin1 = false
+      extra += `${dynamic[i]![0]}: ${value}\r\n`
     }
-    const request = renderRawRequest(raw, path, extra, visit.jar.header, body)
+    const request = renderRawRequest(raw, path, extra, visit.jar.header, body, bodyBytes)
     visit.status = 0
     visit.sending = true
     visit.conn = conn
     const sendMs = this.now()
     visit.sendMs = sendMs
     this.sink.sent(step.endpoint, visit.intendedMs, sendMs)
-    conn.send(request, visit, raw.head, this.t0 + sendMs)
+    conn.send(request, visit, raw.head, this.t0 + sendMs, latin1)
   }
 
   completed(visit: Visit): void {

@@ -148,6 +148,38 @@ test('a 50 MB body streams through; a head over 64 KiB is protocol; a reset mid-
   }
 })
 
+test('a non-ASCII body goes out as UTF-8 with its byte length; an ASCII one byte for byte', async () => {
+  const bodies: string[] = []
+  const server = await startServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      bodies.push(`${req.headers['content-length']}:${body.toString('utf8')}`)
+      res.writeHead(200)
+      res.end()
+    })
+  })
+  try {
+    const flow = (name: string): FlowSpec => ({
+      name,
+      arrivalsPerMinute: 60 * 10,
+      steps: [{ endpoint: 'post', method: 'POST', path: '/p', body: { name } }],
+    })
+    const { seconds } = await runEngine({
+      ...base,
+      stages: [{ durationMs: 500, target: 1 }],
+      target: server.url,
+      flows: [flow('Zoë Ångström'), flow('plain')],
+    })
+    assert.equal(totals(seconds, 'post').ok, 10)
+    assert.equal(bodies.filter((b) => b === '26:{"name":"Zoë Ångström"}').length, 5, bodies.join('|'))
+    assert.equal(bodies.filter((b) => b === '16:{"name":"plain"}').length, 5, bodies.join('|'))
+  } finally {
+    await server.close()
+  }
+})
+
 test('raw and undici count the same against the same server', async () => {
   const server = await startServer(okHandler)
   try {

@@ -74,9 +74,10 @@ export class RawConnection extends ResponseParser {
 
   /**
    * Sends one request (the whole bytes as one string); `head`: a HEAD request; `nowMs`:
-   * performance.now() at the send (the caller has read the clock already).
+   * performance.now() at the send (the caller has read the clock already); `latin1`: the request
+   * is all ASCII, written as latin1 (same bytes as UTF-8, cheaper).
    */
-  send(request: string, handler: RawHandler, head: boolean, nowMs: number): void {
+  send(request: string, handler: RawHandler, head: boolean, nowMs: number, latin1: boolean): void {
     if (this.handler !== null || this.closing) {
       handler.onError(transportError('UND_ERR_CLOSED', 'connection busy or closed'))
       return
@@ -89,7 +90,7 @@ export class RawConnection extends ResponseParser {
       socket = this.open()
     }
     this.deadlineMs = nowMs + this.endpoint.timeoutMs
-    socket.write(request)
+    socket.write(request, latin1 ? 'latin1' : 'utf8')
   }
 
   private open(): Socket | TLSSocket {

@@ -16,6 +16,13 @@ export interface RawRequest {
   readonly head: boolean
   /** send `content-length: 0` when there is no body (POST, PUT, PATCH) */
   readonly emptyLength: boolean
+  /** the static parts are ASCII (then an ASCII request may be written as latin1) */
+  readonly ascii: boolean
+}
+
+/** true when every char of `text` is ASCII (its UTF-8 bytes are its chars) */
+export function isAscii(text: string): boolean {
+  return Buffer.byteLength(text) === text.length
 }
 
 const UNSAFE = /[\r\n\0]/
@@ -45,6 +52,7 @@ export function buildRawRequest(step: CompiledStep, host: string): RawRequest {
     middle,
     head: method === 'HEAD',
     emptyLength: method === 'POST' || method === 'PUT' || method === 'PATCH',
+    ascii: isAscii(method + middle + step.path.parts.join('')),
   }
 }
 
@@ -54,7 +62,8 @@ export function safeHeaderValue(value: string): string {
 }
 
 /**
- * The request's bytes as one string (UTF-8 on the wire). `path` and `body` are rendered,
+ * The request's bytes as one string (UTF-8 on the wire; latin1 gives the same bytes, cheaper, when
+ * it is all ASCII). `path` and `body` are rendered, `bodyBytes` is the body's UTF-8 length,
  * `extraHeaders` is '' or ready lines ending in CRLF.
  */
 export function renderRawRequest(
@@ -63,12 +72,13 @@ export function renderRawRequest(
   extraHeaders: string,
   cookie: string,
   body: string | null,
+  bodyBytes: number,
 ): string {
   let out = raw.start + path + raw.middle + extraHeaders
   // cookie values come from Set-Cookie headers the parser checked: no CR or LF
   if (cookie !== '') out += `cookie: ${cookie}\r\n`
   if (body !== null) {
-    out += `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    out += `content-length: ${bodyBytes}\r\n\r\n${body}`
   } else {
     out += raw.emptyLength ? 'content-length: 0\r\n\r\n' : '\r\n'
   }
