@@ -57,16 +57,19 @@ test('finds the capacity of a 20 x 100 ms server (200 req/s) within 15 %', async
     Math.abs(result.verdict.held / capacity - 1) <= 0.15,
     `held ${result.verdict.held}x, capacity ${capacity}x`,
   )
-  assert.ok(result.verdict.failed > result.verdict.held)
-  assert.ok((result.verdict.failed - result.verdict.held) / result.verdict.held < 0.1)
+  assert.ok(result.verdict.failed > result.verdict.held, report)
+  assert.ok((result.verdict.failed - result.verdict.held) / result.verdict.held < 0.1, report)
   // the first step that failed was over the capacity: the search walked the ramp, then bisected
   const phases = result.steps.map((s) => s.phase)
-  assert.deepEqual(phases.slice(0, 3), ['ramp', 'ramp', 'ramp'])
-  assert.ok(phases.slice(3).every((p) => p === 'bisect'))
+  assert.deepEqual(phases.slice(0, 3), ['ramp', 'ramp', 'ramp'], report)
+  assert.ok(
+    phases.slice(3).every((p) => p === 'bisect'),
+    report,
+  )
   for (const step of result.steps) {
     // each step is a fresh measurement of its own share: constant arrivals deliver it exactly
     const expected = step.share * PROFILE_RPS
-    assert.equal(step.measurement.holdSeconds, 2)
+    assert.equal(step.measurement.holdSeconds, 2, `step ${step.index}`)
     assert.ok(
       Math.abs(step.measurement.total.askedRps - expected) <= 1,
       `step ${step.index}: asked ${step.measurement.total.askedRps}/s of ${expected}/s`,
@@ -78,5 +81,5 @@ test('finds the capacity of a 20 x 100 ms server (200 req/s) within 15 %', async
     )
   }
   // the server really queued past its capacity (the knee is the server's, not the generator's)
-  assert.ok(server.maxQueued() > WORKERS)
+  assert.ok(server.maxQueued() > WORKERS, `at most ${server.maxQueued()} queued`)
 })
