@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { esc, inlineSafe, jsonForScript, uplotAssets } from '../report/index.js'
 import { type CapacityChartData, drawCapacityCharts } from './html-client.js'
 import type { CapacityFile, CapacityStep } from './result.js'
 
@@ -8,35 +7,6 @@ import type { CapacityFile, CapacityStep } from './result.js'
  * offline): the verdict, the knee (latency vs asked rate) and achieved vs asked, every step's
  * numbers and why it passed or failed, the SLOs and settings.
  */
-
-// The report room inlines uPlot the same way (src/report/html-assets.ts); its helpers are not on
-// its front door (src/report/index.ts), so this page carries its own few lines.
-const require = createRequire(import.meta.url)
-let uplot: { script: string; css: string } | undefined
-function uplotAssets(): { script: string; css: string } {
-  uplot ??= {
-    script: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  }
-  return uplot
-}
-
-/** Text that may sit inside <script> or <style>: it can't close the element early. */
-function inlineSafe(text: string): string {
-  return text.replace(/<\/(script|style)/gi, '<\\/$1').replace(/<!--/g, '<\\!--')
-}
-
-/** JSON for a <script type="application/json"> element: no "<" at all. */
-function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029')
-}
-
-export function esc(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
-}
 
 const num = (v: number, decimals = 1) => v.toLocaleString('en-US', { maximumFractionDigits: decimals })
 const ms = (v: number) => num(v, v < 10 ? 2 : v < 1000 ? 1 : 0)

@@ -38,6 +38,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `checkin-load ... | head` closes the pipe early: that ends the output, it is no error
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
   const program = buildProgram()
   try {
     await program.parseAsync(argv as string[], { from: 'user' })

@@ -57,6 +57,9 @@ export function mockArgs(opts: MockProcessOptions): string[] {
 export function startMockProcess(opts: MockProcessOptions = {}): Promise<MockProcess> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN_PATH, ...mockArgs(opts)], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    // its own process group: a Ctrl-C in the terminal reaches the run, which then stops the
+    // stand-in after the visits in flight finished (it dies with us anyway: --stop-on-stdin-end)
+    detached: true,
   })
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve()
