@@ -18,6 +18,8 @@ export interface NginxOptions {
   readonly workerProcesses: number
   /** pin nginx to this CPU (taskset) */
   readonly cpu?: number
+  /** run it at this niceness (`nice -n`; below 0 needs root) */
+  readonly nice?: number
 }
 
 export interface Nginx {
@@ -101,15 +103,16 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     mkdirSync(join(options.dir, sub), { recursive: true })
   const conf = join(options.dir, 'nginx.conf')
   writeFileSync(conf, nginxConfig(options))
-  const command = options.cpu !== undefined ? 'taskset' : 'nginx'
-  const args = [
-    ...(options.cpu !== undefined ? ['-c', String(options.cpu), 'nginx'] : []),
+  const [command, ...args] = [
+    ...(options.nice !== undefined ? ['nice', '-n', String(options.nice)] : []),
+    ...(options.cpu !== undefined ? ['taskset', '-c', String(options.cpu)] : []),
+    'nginx',
     '-c',
     conf,
     '-p',
     options.dir,
   ]
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child: ChildProcess = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk) => {
     stderr += chunk

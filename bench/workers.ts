@@ -15,10 +15,12 @@
  * "per generator CPU-second" column shows whether a worker is as efficient as a single process.
  *
  *   npx tsc -p . && node dist/bench/workers.js [--seconds 10] [--rounds 3] [--nginx-workers 2]
- *                                                [--pin] [--json]
+ *                                                [--in-flight 128] [--pin] [--nice=N] [--json]
  *
- * --pin: nginx (worker_processes 1) on CPU 1, one worker per core is then impossible to isolate,
- * so the default is unpinned: nginx with --nginx-workers processes, all processes free to move.
+ * --pin: nginx (worker_processes 1) on CPU 1; the default is unpinned: nginx with --nginx-workers
+ * processes, every process free to move (two workers need both cores, so nginx cannot have one).
+ * --nice=N: run nginx and checkin-load at niceness N (as root, -10 gets them the cores on a
+ * machine other people's tests keep busy; the load average is printed either way).
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '128' },
     rate: { type: 'string', default: '200000' },
     pin: { type: 'boolean', default: false },
+    nice: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 })
@@ -46,6 +49,8 @@ const IN_FLIGHT = Number(values['in-flight'])
 const RATE = Number(values.rate)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(ROOT, 'bin/checkin-load.js')
+/** --nice N: every process of the benchmark (nginx, checkin-load) at niceness N */
+const NICE = values.nice !== undefined ? ['nice', '-n', values.nice] : []
 const PORT = await freePort()
 const STATUS_PORT = await freePort()
 
@@ -118,7 +123,8 @@ function runOnce(workers: number, round: number): Promise<{ cpuS: number; wallS:
     runId,
   ]
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    const [command, ...rest] = [...NICE, '/usr/bin/time', ...args]
+    const child = spawn(command!, rest, { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (chunk) => {
       stderr += chunk
@@ -193,6 +199,7 @@ const nginx = await startNginx({
   statusPort: STATUS_PORT,
   workerProcesses: values.pin ? 1 : Number(values['nginx-workers']),
   ...(values.pin && { cpu: 1 }),
+  ...(values.nice !== undefined && { nice: Number(values.nice) }),
 })
 const results: Measured[] = []
 try {
@@ -249,11 +256,12 @@ const ratio = summary[1]!.rps / summary[0]!.rps
 const setup = values.pin
   ? 'nginx worker_processes 1 pinned to CPU 1; checkin-load processes unpinned'
   : `nginx worker_processes ${values['nginx-workers']}, nothing pinned`
+const niceText = values.nice !== undefined ? `, every process at nice ${values.nice}` : ''
 const efficiency = summary[1]!.requestsPerCpuS / summary[0]!.requestsPerCpuS
 if (values.json) {
   console.log(
     JSON.stringify({
-      setup,
+      setup: `${setup}${niceText}`,
       seconds: SECONDS,
       rounds: ROUNDS,
       inFlight: IN_FLIGHT,
@@ -265,7 +273,7 @@ if (values.json) {
   )
 } else {
   console.log(
-    `\nsetup: ${setup}; ${SECONDS} s runs, ${ROUNDS} rounds, medians; in flight ${IN_FLIGHT} per run`,
+    `\nsetup: ${setup}${niceText}; ${SECONDS} s runs, ${ROUNDS} rounds, medians; in flight ${IN_FLIGHT} per run`,
   )
   console.log(
     'workers  req/s (steady)  generator CPU  req per generator CPU-s  nginx CPU  run CPU-s (whole life)  load avg  counts = nginx',
