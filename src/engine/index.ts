@@ -11,6 +11,7 @@ export {
   StageCursor,
 } from './arrivals.js'
 export { classifyError, classifyStatus, ERROR_KIND_INDEX, KIND_BY_CODE } from './classify.js'
+export { TRANSPORTS, type Transport, transportFromEnv } from './connections.js'
 export { CookieJar } from './cookies.js'
 export { Engine, type EngineOptions, type EngineResult } from './engine.js'
 export { type CompiledFlow, type CompiledStep, compileFlows, USER_AGENT } from './flows.js'
