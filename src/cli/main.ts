@@ -52,6 +52,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * A message on one line whatever the user typed: a value echoed back with a line break or another
+ * control character in it shows it escaped (\\n), so the message can't break up or fake lines.
+ */
+export function printable(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+  return message.replace(/[\u0000-\u001f\u007f]/g, (ch) => JSON.stringify(ch).slice(1, -1))
+}
+
 /** Prints one or two lines for a user's mistake; a stack only for our own bugs. */
 export function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
@@ -66,7 +75,7 @@ export function reportError(error: unknown): number {
     return EXIT.usage
   }
   if (isCheckinLoadError(error)) {
-    process.stderr.write(`checkin-load: ${error.message}\n`)
+    process.stderr.write(`checkin-load: ${printable(error.message)}\n`)
     return error.exitCode
   }
   const message =
