@@ -9,6 +9,9 @@
  * over the same run checks it. CPU: the run's processes (parent, workers) from /usr/bin/time, and
  * nginx's from /proc.
  *
+ * A control runs before and after: two busy loops at once, and the CPU each got. Two workers can
+ * beat one only when the machine really gives two processes a core each.
+ *
  * nginx shares the 2 cores with the generator, and nginx costs CPU per request too, so the ratio
  * is bounded by the machine, not only by checkin-load: with nginx at S CPU-µs and the generator at
  * G CPU-µs per request, one worker on its own core reaches 1/G, two workers at most 2/(G+S). The
@@ -188,6 +191,29 @@ async function steady(
   }
 }
 
+/**
+ * The control: how much CPU this machine gives two busy processes at once (% of one core each).
+ * Two workers can only beat one if this is near 2 x 100 %: on a shared or throttled machine it is
+ * not, whatever the load generator does.
+ */
+async function parallelCpu(): Promise<number[]> {
+  const spin = `const t0 = Date.now(), c0 = process.cpuUsage(); let x = 0
+while (Date.now() - t0 < 3000) x++
+const c = process.cpuUsage(c0); console.log(Math.round((c.user + c.system) / 30000))`
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const [command, ...rest] = [...NICE, process.execPath, '-e', spin]
+      const child = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'ignore'] })
+      let out = ''
+      child.stdout.on('data', (chunk) => {
+        out += chunk
+      })
+      child.on('error', reject)
+      child.on('close', () => resolve(Number(out.trim())))
+    })
+  return Promise.all([one(), one()])
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
@@ -202,7 +228,9 @@ const nginx = await startNginx({
   ...(values.nice !== undefined && { nice: Number(values.nice) }),
 })
 const results: Measured[] = []
+const controls: number[][] = []
 try {
+  controls.push(await parallelCpu())
   for (let round = 0; round < ROUNDS; round++) {
     for (const workers of [1, 2]) {
       const loadBefore = Math.round(loadavg()[0]! * 10) / 10
@@ -232,6 +260,7 @@ try {
       rmSync(ran.runDir, { recursive: true, force: true })
     }
   }
+  controls.push(await parallelCpu())
 } finally {
   await nginx.stop()
   rmSync(dir, { recursive: true, force: true })
@@ -262,6 +291,7 @@ if (values.json) {
   console.log(
     JSON.stringify({
       setup: `${setup}${niceText}`,
+      twoBusyLoopsCpuPct: controls,
       seconds: SECONDS,
       rounds: ROUNDS,
       inFlight: IN_FLIGHT,
@@ -284,6 +314,9 @@ if (values.json) {
     )
   }
   console.log(
-    `\n--workers 2 / 1 worker: ${ratio.toFixed(2)}x the rate, ${efficiency.toFixed(2)}x the requests per generator CPU-second`,
+    `\ncontrol: two busy loops at once got ${controls.map((c) => c.map((x) => `${x}%`).join(' + ')).join(' (before), ')} (after) of a core`,
+  )
+  console.log(
+    `--workers 2 / 1 worker: ${ratio.toFixed(2)}x the rate, ${efficiency.toFixed(2)}x the requests per generator CPU-second`,
   )
 }
