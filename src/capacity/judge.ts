@@ -1,3 +1,4 @@
+import { compare, type Operator, type ThresholdCondition, thresholdSpec } from '../config/thresholds.js'
 import type { ThresholdResult } from '../model/results.js'
 import type { StepResult } from './search.js'
 
@@ -173,7 +174,6 @@ export interface StepJudgment {
 }
 
 const ENDPOINT_TAG = /\{endpoint:([^}]+)\}/
-const CONDITION = /^(p\((\d+(?:\.\d+)?)\)|[a-z]+)(<=|>=|==|!=|<|>)(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)$/
 const LATENCY_METRICS: ReadonlySet<string> = new Set(['http_req_duration', 'http_req_duration_from_send'])
 /** metrics a late generator makes fail by itself: its own send lag, its own throughput */
 const GENERATOR_METRICS: ReadonlySet<string> = new Set(['send_lag', 'http_reqs'])
@@ -182,34 +182,29 @@ interface ParsedCondition {
   readonly aggregation: string
   /** the percentile the aggregation reads (avg and med: 50; max: 100; min: 0) */
   readonly percentile: number
-  readonly op: string
+  readonly op: Operator
   readonly bound: number
 }
 
-function parseCondition(expr: string): ParsedCondition | undefined {
-  const m = CONDITION.exec(expr.replace(/\s+/g, ''))
-  if (!m) return undefined
-  const aggregation = m[2] !== undefined ? 'percentile' : m[1]!
-  const percentile =
-    m[2] !== undefined ? Number(m[2]) : aggregation === 'max' ? 100 : aggregation === 'min' ? 0 : 50
-  return { aggregation, percentile, op: m[3]!, bound: Number(m[4]) }
-}
-
-function holds(value: number, op: string, bound: number): boolean {
-  switch (op) {
-    case '<':
-      return value < bound
-    case '<=':
-      return value <= bound
-    case '>':
-      return value > bound
-    case '>=':
-      return value >= bound
-    case '==':
-      return value === bound
-    default:
-      return value !== bound
+/** A result's condition read back with the one threshold parser (config/thresholds.ts). */
+function parseCondition(result: ThresholdResult): ParsedCondition | undefined {
+  let condition: ThresholdCondition | undefined
+  try {
+    condition = thresholdSpec({ metric: result.metric, conditions: [result.expr] }).conditions[0]
+  } catch {
+    return undefined
   }
+  if (!condition) return undefined
+  const { aggregation, op, bound } = condition
+  const percentile =
+    aggregation.kind === 'percentile'
+      ? aggregation.p
+      : aggregation.kind === 'max'
+        ? 100
+        : aggregation.kind === 'min'
+          ? 0
+          : 50
+  return { aggregation: aggregation.kind, percentile, op, bound }
 }
 
 /** The send lag at (or just above) a percentile. */
@@ -241,7 +236,7 @@ export function generatorDelayMs(
 
 /** How far a value is past its bound (for ordering failures that broke in the same second). */
 function overshoot(result: ThresholdResult): number {
-  const bound = parseCondition(result.expr)?.bound ?? Number.NaN
+  const bound = parseCondition(result)?.bound ?? Number.NaN
   if (result.value === null) return Number.POSITIVE_INFINITY
   if (!(bound > 0)) return Math.abs(result.value - (Number.isFinite(bound) ? bound : 0))
   return result.value / bound
@@ -261,12 +256,12 @@ function weighFailure(
   if (!generator.late || t.value === null) return { generatorDelayMs: 0, beyondDoubt: true }
   const name = metricName(t.metric)
   if (GENERATOR_METRICS.has(name)) return { generatorDelayMs: 0, beyondDoubt: false }
-  const condition = parseCondition(t.expr)
+  const condition = parseCondition(t)
   if (!LATENCY_METRICS.has(name) || condition === undefined) return { generatorDelayMs: 0, beyondDoubt: true }
   // a late generator only adds to latencies: a bound from below (p(50)>1) cannot fail because of it
   if (condition.op !== '<' && condition.op !== '<=') return { generatorDelayMs: 0, beyondDoubt: true }
   const delay = generatorDelayMs(generator, lag, condition)
-  return { generatorDelayMs: delay, beyondDoubt: !holds(t.value - delay, condition.op, condition.bound) }
+  return { generatorDelayMs: delay, beyondDoubt: !compare(t.value - delay, condition.op, condition.bound) }
 }
 
 /**
