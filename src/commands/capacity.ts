@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   buildVerdict,
@@ -26,6 +26,7 @@ import {
 import { checkinVisitData, isoDate } from '../checkin/index.js'
 import { formatDuration } from '../config/parse.js'
 import { LIMITS, type RunConfig } from '../config/schema.js'
+import { readCaFile, resolveHeaders } from '../config/target-access.js'
 import type { ArrivalKind } from '../engine/index.js'
 import { ConfigError } from '../errors.js'
 import { redactConfig } from '../metrics/index.js'
@@ -131,29 +132,6 @@ function refuseInapplicable(config: RunConfig): void {
   }
 }
 
-function readCa(path: string | undefined): Buffer | undefined {
-  if (path === undefined) return undefined
-  try {
-    return readFileSync(path)
-  } catch (error) {
-    throw new ConfigError(`cannot read the CA file "${path}": ${(error as Error).message}`)
-  }
-}
-
-function resolveHeaders(config: RunConfig): Record<string, string> {
-  const headers: Record<string, string> = { ...config.headers }
-  for (const [name, variable] of Object.entries(config.headersFromEnv)) {
-    const value = process.env[variable]
-    if (value === undefined) {
-      throw new ConfigError(
-        `header "${name}" is to come from environment variable ${variable}, which is not set`,
-      )
-    }
-    headers[name.toLowerCase()] = value
-  }
-  return headers
-}
-
 const round = (x: number, decimals: number) => Number(x.toFixed(decimals))
 
 export async function runCapacityCommand(
@@ -228,7 +206,7 @@ export async function runCapacityCommand(
     )
   }
   const headers = resolveHeaders(config)
-  const ca = readCa(config.caFile)
+  const ca = readCaFile(config.caFile)
   const finalSettings = { ...settings, maxShare: maxScale }
   const coolDownMs = flags.coolDownMs ?? CAPACITY_DEFAULTS.coolDownMs
   const profileInfo: CapacityFile['profile'] = {

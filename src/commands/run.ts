@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkinVisitData, isoDate } from '../checkin/index.js'
 import { type FleetResult, ShardFleet, workersOf } from '../cluster/fleet.js'
 import type { RunConfig } from '../config/schema.js'
+import { readCaFile, resolveHeaders } from '../config/target-access.js'
 import { Engine, type EngineResult, randomSeed } from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
 import { CheckinLoadError, ConfigError, EXIT, isCheckinLoadError, UsageError } from '../errors.js'
@@ -183,29 +184,6 @@ export function profileRecord(profile: Profile, derived: DerivedProfile): Record
   }
 }
 
-function readCa(path: string | undefined): Buffer | undefined {
-  if (path === undefined) return undefined
-  try {
-    return readFileSync(path)
-  } catch (error) {
-    throw new ConfigError(`cannot read the CA file "${path}": ${(error as Error).message}`)
-  }
-}
-
-function resolveHeaders(config: RunConfig): Record<string, string> {
-  const headers: Record<string, string> = { ...config.headers }
-  for (const [name, variable] of Object.entries(config.headersFromEnv)) {
-    const value = process.env[variable]
-    if (value === undefined) {
-      throw new ConfigError(
-        `header "${name}" is to come from environment variable ${variable}, which is not set`,
-      )
-    }
-    headers[name.toLowerCase()] = value
-  }
-  return headers
-}
-
 /** What drives a run's load: the engine here, or (--workers N) a fleet of worker processes. */
 type LoadSource = Engine | ShardFleet
 
@@ -249,7 +227,7 @@ async function execute(
   const runId = config.runId ?? makeRunId()
   const runDir = join(config.out, runId)
   const headers = resolveHeaders(config)
-  const ca = readCa(config.caFile)
+  const ca = readCaFile(config.caFile)
   const thresholds = runThresholds(config, endpoints)
   const plannedMs = stagesDurationMs(config.stages)
   // --workers N: N processes run one shard each; this one merges their seconds (src/cluster/fleet.ts)
