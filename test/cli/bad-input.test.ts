@@ -76,5 +76,6 @@ test('good input: config prints the resolved RunConfig, header values redacted',
 test('--help exits 0 and lists the commands', () => {
   const { code, stdout } = cli(['--help'])
   assert.equal(code, 0)
-  for (const command of ['run', 'mock', 'profile', 'report', 'compare', 'capacity', 'merge', 'k8s', 'config']) assert.match(stdout, new RegExp(`\\b${command}\\b`))
+  for (const command of ['run', 'mock', 'profile', 'report', 'compare', 'capacity', 'merge', 'k8s', 'config'])
+    assert.match(stdout, new RegExp(`\\b${command}\\b`))
 })
