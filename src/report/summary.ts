@@ -6,6 +6,7 @@ import {
   SCHEMA_VERSION,
   type SeriesHeader,
   type SeriesSecond,
+  type Shard,
   type Summary,
 } from '../model/results.js'
 import { addHistograms, type DecodedInterval, type DecodedSecond, decodeSecond } from './decoded-second.js'
@@ -197,7 +198,8 @@ export class SummaryBuilder implements MetricSource {
       endedAt: options.endedAt ?? new Date(endMs).toISOString(),
       durationS,
       endReason: options.endReason,
-      ...(this.header.shard && { shards: [this.header.shard] }),
+      // a shard knows itself; a merged run lists the shards it was merged from
+      ...shardsOf(this.header),
       config: this.header.config,
       profile: this.header.profile,
       endpoints: Object.fromEntries([...this.endpoints].map(([id, acc]) => [id, acc.summary(durationS)])),
@@ -210,6 +212,11 @@ export class SummaryBuilder implements MetricSource {
 }
 
 const round = (x: number, decimals: number) => Number(x.toFixed(decimals))
+
+function shardsOf(header: SeriesHeader): { shards?: Shard[] } {
+  if (header.shards) return { shards: header.shards }
+  return header.shard ? { shards: [header.shard] } : {}
+}
 
 /** A map as a record with sorted keys (stable output). */
 function sortedRecord<K extends string>(map: ReadonlyMap<K, number>): Record<K, number> {
