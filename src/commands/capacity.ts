@@ -33,7 +33,7 @@ import { redactConfig } from '../metrics/index.js'
 import { type MockProcess, startMockProcess } from '../mock/index.js'
 import { PRESETS } from '../model/downstream.js'
 import { deriveRates, endpointIds, predictWorkers, resolveProfile } from '../profile/index.js'
-import { makeRunId, profileRecord, runSeed } from './run.js'
+import { installSignals, makeRunId, profileRecord, runSeed } from './run.js'
 
 /**
  * `checkin-load capacity` as a library call: ramp the profile's share up until the SLOs break,
@@ -353,22 +353,4 @@ export async function runCapacityCommand(
 
 function toStep(step: StepRecord, expectedRps: number): CapacityStep {
   return stepRecord(step, expectedRps, `steps/${String(step.index).padStart(2, '0')}/series.ndjson`)
-}
-
-/** First SIGINT/SIGTERM: end the step in progress gracefully, and the search; second: at once. */
-function installSignals(control: { stop(): void; abort(): void }): { remove(): void } {
-  let count = 0
-  const handler = () => {
-    count++
-    if (count === 1) control.stop()
-    else control.abort()
-  }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
-  return {
-    remove() {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
-    },
-  }
 }

@@ -570,8 +570,8 @@ function progress(
   }
 }
 
-/** First SIGINT/SIGTERM: graceful stop; second: abort. */
-function installSignals(control: { stop(): void; abort(): void }): { remove(): void } {
+/** First SIGINT/SIGTERM: graceful stop (of a run, or a capacity search); second: abort. */
+export function installSignals(control: { stop(): void; abort(): void }): { remove(): void } {
   let count = 0
   const handler = () => {
     count++
