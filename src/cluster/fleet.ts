@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { RunConfig } from '../config/schema.js'
 import { ConfigError } from '../errors.js'
@@ -460,20 +461,7 @@ function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ')
 }
 
+/** Calls onLine for each line a child prints (node:readline splits them, \r\n included). */
 function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buffered = ''
-  stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => {
-    buffered += chunk
-    let nl = buffered.indexOf('\n')
-    while (nl >= 0) {
-      onLine(buffered.slice(0, nl).replace(/\r$/, ''))
-      buffered = buffered.slice(nl + 1)
-      nl = buffered.indexOf('\n')
-    }
-    if (buffered.length > 65_536) buffered = buffered.slice(-65_536)
-  })
-  stream.on('end', () => {
-    if (buffered !== '') onLine(buffered)
-  })
+  createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine)
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { PresetName } from '../model/downstream.js'
 
@@ -120,17 +121,7 @@ async function stopChild(child: ChildProcess, exited: Promise<void>, timeoutMs: 
   child.stdin?.destroy()
 }
 
+/** Calls onLine for each line a child prints (node:readline splits them, \r\n included). */
 function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buffered = ''
-  stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => {
-    buffered += chunk
-    let nl = buffered.indexOf('\n')
-    while (nl >= 0) {
-      onLine(buffered.slice(0, nl).replace(/\r$/, ''))
-      buffered = buffered.slice(nl + 1)
-      nl = buffered.indexOf('\n')
-    }
-    if (buffered.length > 65_536) buffered = buffered.slice(-65_536)
-  })
+  createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine)
 }
