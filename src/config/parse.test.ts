@@ -21,6 +21,12 @@ for (const text of ['', 'abc', '5 m', '5x', '-3s', 's', '1m-', '1d']) {
     assert.throws(() => parseDuration(text), { code: 'CL_CONFIG', message: /like 250ms, 90s, 5m or 1h/ }))
 }
 
+// Found by the property test in CI: 40 digits is finite but no longer a whole number of ms.
+for (const text of ['9999999999999999999999999999999999999999', '9'.repeat(400), '9999999999999999999999h']) {
+  test(`parseDuration of ${text.length} digits is refused as too long`, () =>
+    assert.throws(() => parseDuration(text), { code: 'CL_CONFIG', message: /too long to be a duration/ }))
+}
+
 for (const [ms, text] of [
   [90_000, '1m30s'],
   [500, '500ms'],

@@ -28,9 +28,9 @@ export function parseDuration(text: string, what = 'duration'): number {
   return finiteMs(Math.round(ms), text, what)
 }
 
-/** A duration of hundreds of digits is Infinity: refused here, with the others. */
+/** A duration of many digits loses whole milliseconds (or is Infinity): refused here, with the others. */
 function finiteMs(ms: number, text: string, what: string): number {
-  if (Number.isFinite(ms)) return ms
+  if (Number.isSafeInteger(ms)) return ms
   const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text
   throw new ConfigError(`invalid ${what} "${shown}": too long to be a duration`)
 }

@@ -32,7 +32,7 @@ test('histogramStats equals hdr-histogram-js on random histograms (recorded and 
         }
       },
     ),
-    { numRuns: 150 },
+    { numRuns: 150, seed: 20_261_127 },
   )
 })
 
