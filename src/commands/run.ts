@@ -10,6 +10,7 @@ import { warmUp } from '../engine/warmup.js'
 import { CheckinLoadError, ConfigError, EXIT, isCheckinLoadError, UsageError } from '../errors.js'
 import {
   closeExporters,
+  DeferredWork,
   exportersObserver,
   type FoldedSecond,
   GeneratorMonitor,
@@ -345,29 +346,45 @@ async function execute(
       },
       // the per-second pipeline: series line, summary and chart, observers, abort check, live view
       onSecond(second: SeriesSecond, decodedSecond?: DecodedSecond) {
-        if (headerFailure !== undefined) return
-        try {
-          seriesWriter.onSecond(second)
-        } catch (error) {
-          if (endReason === 'completed' || endReason === 'interrupted') {
-            endReason = 'write_failed'
-            note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
-            engine.stop()
-          }
-        }
-        accumulator!.add(second, decodedSecond)
-        notifyAll(observers, (o) => o.onSecond?.(second), warn)
-        const abort = findAbort(thresholds, accumulator!.summary, (second.t + 1) * 1000)
-        if (abort && endReason === 'completed') {
-          endReason = 'aborted_by_threshold'
-          note = `threshold ${abort.metric} ${abort.expr} failed (value ${abort.value}): run aborted`
-          engine.stop()
-        }
-        options.onProgress?.(
-          progress(runDir, second, accumulator!, recorder, second.t, plannedMs, engine.draining),
-        )
+        for (const piece of hooks.pieces(second, decodedSecond)) piece()
+      },
+      /** The pipeline in pieces of about a millisecond each (see DeferredWork). */
+      pieces(second: SeriesSecond, decodedSecond?: DecodedSecond): (() => void)[] {
+        if (headerFailure !== undefined) return []
+        return [
+          () => {
+            try {
+              seriesWriter.onSecond(second)
+            } catch (error) {
+              if (endReason === 'completed' || endReason === 'interrupted') {
+                endReason = 'write_failed'
+                note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
+                engine.stop()
+              }
+            }
+          },
+          () => accumulator!.add(second, decodedSecond),
+          () => notifyAll(observers, (o) => o.onSecond?.(second), warn),
+          () => {
+            const abort = findAbort(thresholds, accumulator!.summary, (second.t + 1) * 1000)
+            if (abort && endReason === 'completed') {
+              endReason = 'aborted_by_threshold'
+              note = `threshold ${abort.metric} ${abort.expr} failed (value ${abort.value}): run aborted`
+              engine.stop()
+            }
+            options.onProgress?.(
+              progress(runDir, second, accumulator!, recorder, second.t, plannedMs, engine.draining),
+            )
+          },
+        ]
       },
     }
+    // an exception in the pipeline ends the run, as it did when the pipeline ran inside the engine's tick
+    let pipelineError: unknown
+    const deferred = new DeferredWork((error) => {
+      pipelineError ??= error
+      engine.abort()
+    })
     const engine: LoadSource =
       workers > 1
         ? new ShardFleet({ workers, config, target, runId, runDir, seed, plannedMs, hooks, onWarning: warn })
@@ -393,8 +410,13 @@ async function execute(
             hooks: {
               onStart: hooks.onStart,
               onSecond(t, share, inFlight) {
-                const folded = recorder.foldSecond(t, share, monitor.sample(inFlight))
-                hooks.onSecond(folded.second, decoded(folded.second, folded.histograms))
+                // the last second's pieces read histograms the fold is about to reuse: done first
+                deferred.flush()
+                const folded = recorder.foldSecond(t, share, monitor.sample(inFlight), true)
+                deferred.defer(
+                  ...folded.encoding,
+                  ...hooks.pieces(folded.second, decoded(folded.second, folded.histograms)),
+                )
               },
             },
           })
@@ -410,7 +432,12 @@ async function execute(
       exporters: exporters.map((e) => ({ name: e.name, url: e.url })),
       workers,
     })
-    engineResult = await engine.run()
+    try {
+      engineResult = await engine.run()
+    } finally {
+      deferred.flush()
+    }
+    if (pipelineError !== undefined) throw pipelineError
     if (headerFailure !== undefined) {
       series.close()
       rmSync(series.path, { force: true })

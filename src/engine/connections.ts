@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { Client } from 'undici'
+import type { Client } from 'undici'
 import { ConfigError } from '../errors.js'
 import { RawConnection, type RawEndpoint } from './raw/connection.js'
 
@@ -36,6 +37,13 @@ export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Transpor
   if (value === undefined || value === '') return 'raw'
   if (value === 'raw' || value === 'undici') return value
   throw new ConfigError(`CHECKIN_LOAD_TRANSPORT must be raw or undici, not "${value}"`)
+}
+
+/** undici, loaded on first use: the default transport does without it (~0.15 CPU-s to load) */
+let undiciModule: typeof import('undici') | undefined
+const undici = () => {
+  undiciModule ??= createRequire(import.meta.url)('undici') as typeof import('undici')
+  return undiciModule
 }
 
 /** how often the raw transport checks its deadlines (ms) */
@@ -178,7 +186,7 @@ export class ConnectionPool {
     const fresh =
       this.rawEndpoint !== undefined
         ? new RawConnection(this, this.rawEndpoint)
-        : new Connection(new Client(this.options.origin, this.clientOptions), this)
+        : new Connection(new (undici().Client)(this.options.origin, this.clientOptions), this)
     this.all.push(fresh)
     fresh.connecting = true
     this.connecting++

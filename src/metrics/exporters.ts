@@ -1,8 +1,6 @@
 import type { RunConfig } from '../config/schema.js'
 import type { SeriesSecond, Shard, ThresholdResult } from '../model/results.js'
-import { DogStatsdExporter } from './dogstatsd.js'
 import type { RunObserver } from './observer.js'
-import { PrometheusExporter, promLabelsFromTags } from './prometheus.js'
 
 /**
  * Live exporters: Prometheus exposition and DogStatsD (docs/monitoring.md). They observe the
@@ -68,9 +66,12 @@ export type ExporterConfig = Pick<
  * DogStatsD address or a Prometheus port in use (and then stops what it had started).
  */
 export async function startExporters(config: ExporterConfig, run: ExporterRun): Promise<LiveExporter[]> {
-  const labels = config.prometheusPort === undefined ? {} : promLabelsFromTags(config.tags)
+  // loaded only when asked for: prom-client and hot-shots cost a run that does not use them ~0.2 CPU-s to load
+  const prometheus = config.prometheusPort === undefined ? undefined : await import('./prometheus.js')
+  const { DogStatsdExporter } = config.dogstatsd === undefined ? {} : await import('./dogstatsd.js')
+  const labels = prometheus === undefined ? {} : prometheus.promLabelsFromTags(config.tags)
   const dogstatsd =
-    config.dogstatsd === undefined
+    DogStatsdExporter === undefined || config.dogstatsd === undefined
       ? undefined
       : new DogStatsdExporter({
           address: config.dogstatsd,
@@ -84,10 +85,10 @@ export async function startExporters(config: ExporterConfig, run: ExporterRun): 
             run.onWarning?.(`DogStatsD: ${error.message} (metrics are lost; the run goes on)`),
         })
   const exporters: LiveExporter[] = []
-  if (config.prometheusPort !== undefined) {
+  if (prometheus !== undefined && config.prometheusPort !== undefined) {
     try {
       exporters.push(
-        await PrometheusExporter.start({
+        await prometheus.PrometheusExporter.start({
           host: config.prometheusHost,
           port: config.prometheusPort,
           lingerMs: config.prometheusLingerMs,

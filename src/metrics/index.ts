@@ -2,6 +2,8 @@
  * Measurements: the engine's sink, the generator's self-watch, the series writer, redaction, and
  * the live exporters (Prometheus, DogStatsD) as observers of the per-second series.
  */
+
+export { DeferredWork } from './deferred.js'
 export {
   closeExporters,
   type ExporterConfig,

@@ -71,3 +71,48 @@ test('fold resets the interval; memory does not grow with requests', () => {
   )
   assert.equal(next.latency, '')
 })
+
+test('lent histograms hold their second until the next fold, then are recorded into again', () => {
+  const recorder = new Recorder(['get_session'])
+  recorder.sent(0, 0, 0)
+  recorder.response(0, 200, -1, 0, 0, 5) // 5 ms
+  const first = recorder.foldSecond(0, 1, HEALTH)
+  const lent = first.histograms.get('get_session')!.latency
+  assert.equal(lent.totalCount, 1)
+  // recorded while lent: goes to the other buffer, the lent one is untouched
+  recorder.sent(0, 1000, 1000)
+  recorder.response(0, 200, -1, 1000, 1000, 1007)
+  recorder.response(0, 200, -1, 1000, 1000, 1009)
+  assert.equal(lent.totalCount, 1)
+  const second = recorder.foldSecond(1, 1, HEALTH)
+  const lentAgain = second.histograms.get('get_session')!.latency
+  assert.notEqual(lentAgain, lent)
+  assert.equal(lentAgain.totalCount, 2)
+  // the first second's histogram was reset and records the third second
+  recorder.response(0, 200, -1, 2000, 2000, 2003)
+  assert.equal(lent.totalCount, 1)
+  assert.equal(recorder.foldSecond(2, 1, HEALTH).histograms.get('get_session')!.latency, lent)
+})
+
+test('deferred encoding: the line is complete once its pieces ran, and equals an immediate fold', () => {
+  const record = (recorder: Recorder) => {
+    for (let i = 0; i < 50; i++) {
+      recorder.sent(i % 2, i, i + 0.5)
+      recorder.response(i % 2, 200, -1, i, i + 0.5, i + 3 + i / 10)
+    }
+  }
+  const now = new Recorder(['a', 'b'])
+  const later = new Recorder(['a', 'b'])
+  record(now)
+  record(later)
+  const immediate = now.foldSecond(0, 1, HEALTH)
+  const deferred = later.foldSecond(0, 1, HEALTH, true)
+  assert.equal(immediate.encoding.length, 0)
+  assert.equal(deferred.encoding.length, 2)
+  assert.equal(deferred.second.endpoints.a!.latency, '')
+  for (const piece of deferred.encoding) piece()
+  assert.deepEqual(deferred.second, immediate.second)
+  assert.notEqual(deferred.second.endpoints.a!.latency, '')
+  assert.equal(decodeHistogram(deferred.second.endpoints.b!.sendLag).totalCount, 25)
+  seriesSecondSchema.parse(deferred.second)
+})

@@ -25,12 +25,19 @@ export interface SecondHistograms {
 }
 
 /**
- * A folded second: the series line, and its histograms as objects, handed over (the recorder
- * records into fresh ones from then on), so consumers in this process need not decode the line.
+ * A folded second: the series line, and its histograms as objects, so consumers in this process
+ * need not decode the line. The histograms are lent until the next fold, which resets them and
+ * records into them again (double buffering: a fresh 90 KB histogram per endpoint and kind every
+ * second made the garbage collector stall the clock loop for up to 20 ms, measured at 5000 req/s).
  */
 export interface FoldedSecond {
   readonly second: SeriesSecond
   readonly histograms: ReadonlyMap<string, SecondHistograms>
+  /**
+   * With `deferEncoding`: one piece per endpoint that writes its encoded histograms into the line
+   * (about 0.2 ms each); the line is complete once they all ran. Empty otherwise.
+   */
+  readonly encoding: readonly (() => void)[]
 }
 
 /** Handed out for an endpoint without values this second; nobody records into it. */
@@ -49,6 +56,10 @@ export class Recorder {
   private readonly latency: Histogram[]
   private readonly fromSend: Histogram[]
   private readonly sendLag: Histogram[]
+  /** the histograms lent with the last fold, recorded into again from the next one */
+  private readonly lentLatency: Histogram[]
+  private readonly lentFromSend: Histogram[]
+  private readonly lentSendLag: Histogram[]
   /** totals since the start (for the live view), never reset */
   readonly totals: {
     asked: number
@@ -70,6 +81,9 @@ export class Recorder {
     this.latency = endpoints.map(() => newHistogram())
     this.fromSend = endpoints.map(() => newHistogram())
     this.sendLag = endpoints.map(() => newHistogram())
+    this.lentLatency = endpoints.map(() => newHistogram())
+    this.lentFromSend = endpoints.map(() => newHistogram())
+    this.lentSendLag = endpoints.map(() => newHistogram())
   }
 
   // ---- the RequestSink (hot path) ------------------------------------------------------------
@@ -112,30 +126,48 @@ export class Recorder {
     return this.foldSecond(t, share, generator).second
   }
 
-  /** As fold(), and hands over the second's histograms. */
-  foldSecond(t: number, share: number, generator: GeneratorHealth): FoldedSecond {
+  /**
+   * As fold(), and lends the second's histograms (until the next fold). `deferEncoding` leaves
+   * their encoding (the bulk of a fold's cost) to the pieces in `encoding`, for the caller to run
+   * out of the clock loop's tick.
+   */
+  foldSecond(t: number, share: number, generator: GeneratorHealth, deferEncoding = false): FoldedSecond {
     const endpoints: Record<string, IntervalStats> = {}
     const histograms = new Map<string, SecondHistograms>()
+    const encoding: (() => void)[] = []
     for (let e = 0; e < this.endpoints.length; e++) {
       const id = this.endpoints[e]!
-      endpoints[id] = this.foldEndpoint(e)
-      histograms.set(id, {
-        latency: this.handOver(this.latency, e),
-        fromSend: this.handOver(this.fromSend, e),
-        sendLag: this.handOver(this.sendLag, e),
-      })
+      const stats = this.foldEndpoint(e)
+      const lent: SecondHistograms = {
+        latency: this.lend(this.latency, this.lentLatency, e),
+        fromSend: this.lend(this.fromSend, this.lentFromSend, e),
+        sendLag: this.lend(this.sendLag, this.lentSendLag, e),
+      }
+      const encode = () => {
+        stats.latency = encodeHistogram(lent.latency)
+        stats.latencyFromSend = encodeHistogram(lent.fromSend)
+        stats.sendLag = encodeHistogram(lent.sendLag)
+      }
+      if (deferEncoding) encoding.push(encode)
+      else encode()
+      endpoints[id] = stats
+      histograms.set(id, lent)
     }
     return {
       second: { type: 'second', t, share: Math.round(share * 1e6) / 1e6, endpoints, generator },
       histograms,
+      encoding,
     }
   }
 
-  /** The endpoint's histogram of the second just encoded; a fresh one takes its place. */
-  private handOver(set: Histogram[], e: number): Histogram {
-    const histogram = set[e]!
+  /** The endpoint's histogram of the second just folded, lent; the one lent last time, reset, takes its place. */
+  private lend(recording: Histogram[], lent: Histogram[], e: number): Histogram {
+    const histogram = recording[e]!
     if (histogram.totalCount === 0) return EMPTY_HISTOGRAM
-    set[e] = newHistogram()
+    const returned = lent[e]!
+    returned.reset()
+    recording[e] = returned
+    lent[e] = histogram
     return histogram
   }
 
@@ -166,9 +198,10 @@ export class Recorder {
       dropped: this.droppedCount[e]!,
       errors,
       status,
-      latency: encodeHistogram(this.latency[e]!),
-      latencyFromSend: encodeHistogram(this.fromSend[e]!),
-      sendLag: encodeHistogram(this.sendLag[e]!),
+      // encoded once lent (foldSecond)
+      latency: '',
+      latencyFromSend: '',
+      sendLag: '',
     }
     this.totals.asked += stats.asked
     this.totals.requests += stats.requests
