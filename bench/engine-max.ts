@@ -3,7 +3,8 @@
  *
  *   1. max rate: each tool with 50 connections (checkin-load: 50 flows in flight, asked far more
  *      than it can do, so it runs flat out), against nginx; achieved req/s from the tool and from
- *      nginx's own counter (stub_status);
+ *      nginx's own counter (stub_status); checkin-load once more with its live exporters on
+ *      (Prometheus scraped every second, DogStatsD to a UDP listener), and the ratio of the two;
  *   2. at 5000 req/s asked: achieved rate, smoothness (coefficient of variation of nginx's count per
  *      10 ms, from an access log of $msec), the generator's CPU, and for checkin-load its send lag.
  *
@@ -12,12 +13,15 @@
  *
  *   npx tsc -p . && node dist/bench/engine-max.js [--seconds 10] [--rounds 3] [--rate 5000] [--json]
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { freePort, type Nginx, nginxRequests as nginxRequestsOn, startNginx } from './nginx.js'
 
 const { values } = parseArgs({
   options: {
@@ -35,48 +39,15 @@ const RATE = Number(values.rate)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const DRIVER = join(ROOT, 'dist/bench/engine-rate.js')
 const AUTOCANNON = join(ROOT, 'node_modules/.bin/autocannon')
-const PORT = 18_090
-const STATUS_PORT = 18_091
-const LOGGED_PORT = 18_092
+const PORT = await freePort()
+const STATUS_PORT = await freePort()
+const LOGGED_PORT = await freePort()
 const URL_MAX = `http://127.0.0.1:${PORT}/check_in/v2/sessions`
 const URL_RATE = `http://127.0.0.1:${LOGGED_PORT}/check_in/v2/sessions`
 
 const dir = mkdtempSync(join(tmpdir(), 'checkin-load-bench-'))
 const accessLog = join(dir, 'access.log')
-
-function nginxConfig(): string {
-  for (const sub of ['body', 'proxy', 'fcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true })
-  return `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 75s;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  log_format msec '$msec';
-  server {
-    listen 127.0.0.1:${PORT} backlog=4096;
-    location / { default_type application/json; return 200 '{"ok":true}'; }
-  }
-  server {
-    listen 127.0.0.1:${LOGGED_PORT} backlog=4096;
-    access_log ${accessLog} msec;
-    location / { default_type application/json; return 200 '{"ok":true}'; }
-  }
-  server {
-    listen 127.0.0.1:${STATUS_PORT};
-    location / { stub_status; }
-  }
-}
-`
-}
+const nginxRequests = () => nginxRequestsOn(STATUS_PORT)
 
 interface Ran {
   stdout: string
@@ -110,13 +81,6 @@ function runPinned(command: string, args: readonly string[]): Promise<Ran> {
   })
 }
 
-async function nginxRequests(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${STATUS_PORT}/`)).text()
-  const numbers = /\n\s*(\d+)\s+(\d+)\s+(\d+)/.exec(text)
-  if (!numbers) throw new Error(`unexpected stub_status: ${text}`)
-  return Number(numbers[3])
-}
-
 const rpsOf = (text: string) => Number(/Requests\/sec:\s*([\d.]+)/.exec(text)?.[1] ?? Number.NaN)
 
 interface MaxResult {
@@ -126,47 +90,74 @@ interface MaxResult {
   cpuPct: number
 }
 
+/** checkin-load flat out: 50 flows in flight over 50 connections, asked far more than it can do. */
+async function checkinMax(flows: 'checkin' | 'one', extra: readonly string[] = []) {
+  const ran = await runPinned(process.execPath, [
+    DRIVER,
+    '--flows',
+    flows,
+    '--rps',
+    '200000',
+    '--max-in-flight',
+    '50',
+    '--connections',
+    '50',
+    '--seconds',
+    String(SECONDS),
+    '--target',
+    `http://127.0.0.1:${PORT}`,
+    ...extra,
+  ])
+  return { ran, toolRps: JSON.parse(ran.stdout).achievedRps as number }
+}
+
+/**
+ * The same, with the live exporters on as a watched run has them: Prometheus scraped every second
+ * (its default is every 15 s) and DogStatsD sent to a UDP listener here, which counts what came.
+ */
+async function checkinMaxMonitored() {
+  const promPort = await freePort()
+  const udp = createSocket('udp4')
+  let datagrams = 0
+  udp.on('message', () => datagrams++)
+  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve))
+  let scrapes = 0
+  let scraping = true
+  const scraper = (async () => {
+    while (scraping) {
+      await sleep(1000)
+      try {
+        const response = await fetch(`http://127.0.0.1:${promPort}/metrics`)
+        if ((await response.text()).includes('checkin_load_requests_total')) scrapes++
+      } catch {
+        // not up yet, or gone
+      }
+    }
+  })()
+  try {
+    const result = await checkinMax('checkin', [
+      '--prometheus-port',
+      String(promPort),
+      '--dogstatsd',
+      `127.0.0.1:${udp.address().port}`,
+    ])
+    process.stderr.write(`  monitored run: ${scrapes} Prometheus scrapes, ${datagrams} DogStatsD datagrams\n`)
+    if (scrapes === 0 || datagrams === 0)
+      throw new Error('the exporters were not on: no scrape or no datagram')
+    return result
+  } finally {
+    scraping = false
+    await scraper
+    udp.close()
+  }
+}
+
+const MONITORED = 'checkin-load (check-in flows, Prometheus + DogStatsD on)'
+
 const MAX_TOOLS: readonly { tool: string; run: () => Promise<{ ran: Ran; toolRps: number }> }[] = [
-  {
-    tool: 'checkin-load (check-in flows)',
-    run: async () => {
-      const ran = await runPinned(process.execPath, [
-        DRIVER,
-        '--rps',
-        '200000',
-        '--max-in-flight',
-        '50',
-        '--connections',
-        '50',
-        '--seconds',
-        String(SECONDS),
-        '--target',
-        `http://127.0.0.1:${PORT}`,
-      ])
-      return { ran, toolRps: JSON.parse(ran.stdout).achievedRps }
-    },
-  },
-  {
-    tool: 'checkin-load (one GET)',
-    run: async () => {
-      const ran = await runPinned(process.execPath, [
-        DRIVER,
-        '--flows',
-        'one',
-        '--rps',
-        '200000',
-        '--max-in-flight',
-        '50',
-        '--connections',
-        '50',
-        '--seconds',
-        String(SECONDS),
-        '--target',
-        `http://127.0.0.1:${PORT}`,
-      ])
-      return { ran, toolRps: JSON.parse(ran.stdout).achievedRps }
-    },
-  },
+  { tool: 'checkin-load (check-in flows)', run: () => checkinMax('checkin') },
+  { tool: MONITORED, run: checkinMaxMonitored },
+  { tool: 'checkin-load (one GET)', run: () => checkinMax('one') },
   {
     tool: 'autocannon',
     run: async () => {
@@ -275,20 +266,16 @@ const median = (xs: readonly number[]) => {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
-let nginx: ChildProcess | undefined
+let nginx: Nginx | undefined
 try {
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig())
-  nginx = spawn('taskset', ['-c', '1', 'nginx', '-c', join(dir, 'nginx.conf'), '-p', dir], {
-    stdio: 'ignore',
+  nginx = await startNginx({
+    dir,
+    port: PORT,
+    statusPort: STATUS_PORT,
+    workerProcesses: 1,
+    cpu: 1,
+    logged: { port: LOGGED_PORT, accessLog },
   })
-  for (let i = 0; i < 50; i++) {
-    try {
-      await nginxRequests()
-      break
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
   const maxRuns = new Map<string, MaxResult[]>()
   const rateRuns = new Map<string, RateResult[]>()
   for (let round = 1; round <= ROUNDS; round++) {
@@ -362,6 +349,12 @@ try {
         `| ${r.tool} | ${r.toolRps} | ${r.serverRps} | ${vs(autocannon)} | ${vs(wrk)} | ${r.cpuPct}% | ${perCpu} |`,
       )
     }
+    const plain = maxTable.find((r) => r.tool === 'checkin-load (check-in flows)')?.serverRps
+    const monitored = maxTable.find((r) => r.tool === MONITORED)?.serverRps
+    if (plain && monitored)
+      console.log(
+        `\nExporters on (Prometheus scraped every 1 s, DogStatsD): ${monitored} req/s vs ${plain} without = ${(monitored / plain).toFixed(3)}x (${(((monitored - plain) / plain) * 100).toFixed(1)}%)`,
+      )
     if (rateTable.length > 0) {
       console.log(`\nAt ${RATE} req/s asked: nginx's count per 10 ms (steady middle), generator CPU`)
       console.log('| tool | req/s (nginx) | CV per 10 ms | generator CPU | send lag p99 |')
@@ -374,7 +367,6 @@ try {
     }
   }
 } finally {
-  nginx?.kill('SIGTERM')
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await nginx?.stop()
   rmSync(dir, { recursive: true, force: true })
 }

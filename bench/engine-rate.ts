@@ -7,16 +7,22 @@
  *   node dist/bench/engine-rate.js --rps 100000 --max-in-flight 50 --seconds 10   # max rate
  *
  * Flags: --rps (requests/s asked, all endpoints), --seconds, --target, --flows checkin|one,
- * --arrival constant|poisson, --max-in-flight, --connections, --no-warm-up.
+ * --arrival constant|poisson, --max-in-flight, --connections, --no-warm-up, and the live
+ * exporters as `run` starts them: --prometheus-port N, --dogstatsd HOST:PORT.
  */
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { checkinVisitData } from '../src/checkin/index.js'
 import { Engine } from '../src/engine/index.js'
 import { warmUp } from '../src/engine/warmup.js'
-import { Recorder } from '../src/metrics/index.js'
-import { mergeEncoded } from '../src/model/histogram.js'
-import type { SeriesSecond } from '../src/model/results.js'
+import {
+  closeExporters,
+  DeferredWork,
+  exportersObserver,
+  Recorder,
+  startExporters,
+} from '../src/metrics/index.js'
+import { newHistogram } from '../src/model/histogram.js'
 import { checkinProfile, deriveRates, endpointIds } from '../src/profile/index.js'
 import type { Profile } from '../src/profile/types.js'
 
@@ -30,6 +36,8 @@ const { values } = parseArgs({
     'max-in-flight': { type: 'string', default: '10000' },
     connections: { type: 'string' },
     'no-warm-up': { type: 'boolean', default: false },
+    'prometheus-port': { type: 'string' },
+    dogstatsd: { type: 'string' },
   },
 })
 const rps = Number(values.rps)
@@ -52,8 +60,36 @@ const data = checkinVisitData()
 if (!values['no-warm-up'])
   await warmUp({ flows: profile.flows, endpoints, data, sink: new Recorder(endpoints) })
 
+const exporters = await startExporters(
+  {
+    prometheusPort: values['prometheus-port'] === undefined ? undefined : Number(values['prometheus-port']),
+    prometheusHost: '127.0.0.1',
+    prometheusLingerMs: 0,
+    dogstatsd: values.dogstatsd,
+    tags: ['bench:engine-rate'],
+  },
+  {
+    runId: 'bench',
+    target: values.target,
+    endpoints,
+    methods: Object.fromEntries(deriveRates(profile, 1).endpoints.map((e) => [e.endpoint, e.method])),
+    flows: profile.flows.map((flow) => ({
+      name: flow.name,
+      endpoints: flow.steps.map((step) => step.endpoint),
+    })),
+  },
+)
+const observer = exportersObserver(exporters, {
+  rpsAtShare1: Object.fromEntries(deriveRates(profile, 1).endpoints.map((e) => [e.endpoint, e.rps])),
+})
 const recorder = new Recorder(endpoints)
-const lines: SeriesSecond[] = []
+// counts and histograms are summed second by second: nothing grows with the run's length
+const totals = { asked: 0, requests: 0, ok: 0, dropped: 0 }
+const perSecond: number[] = []
+const lag = newHistogram()
+const latency = newHistogram()
+/** RSS at the end of each whole minute of the run */
+const rssMbPerMinute: number[] = []
 const engine = new Engine({
   target: values.target,
   flows: profile.flows,
@@ -69,23 +105,51 @@ const engine = new Engine({
   data,
   sink: recorder,
   hooks: {
-    onSecond: (t, share, inFlight) =>
-      lines.push(recorder.fold(t, share, { eventLoopLagMsP99: 0, cpuPct: 0, rssMb: 0, inFlight })),
+    // as `run` does: the fold in the clock loop's tick, the histograms' encoding in pieces after it
+    onSecond(t, share, inFlight) {
+      deferred.flush()
+      const folded = recorder.foldSecond(
+        t,
+        share,
+        { eventLoopLagMsP99: 0, cpuPct: 0, rssMb: 0, inFlight },
+        true,
+      )
+      let requests = 0
+      for (const id in folded.second.endpoints) {
+        const e = folded.second.endpoints[id]!
+        totals.asked += e.asked
+        totals.ok += e.ok
+        totals.dropped += e.dropped
+        requests += e.requests
+      }
+      totals.requests += requests
+      perSecond.push(requests)
+      if ((t + 1) % 60 === 0) rssMbPerMinute.push(Math.round(process.memoryUsage.rss() / 1_048_576))
+      deferred.defer(...folded.encoding, () => {
+        // what a run's summary does with them (lent until the next fold)
+        for (const h of folded.histograms.values()) {
+          if (h.sendLag.totalCount > 0) lag.add(h.sendLag)
+          if (h.latency.totalCount > 0) latency.add(h.latency)
+        }
+      })
+      if (exporters.length > 0) deferred.defer(() => observer.onSecond?.(folded.second))
+    },
   },
+})
+const deferred = new DeferredWork((error) => {
+  throw error
 })
 const cpu0 = process.cpuUsage()
 const rss0 = process.memoryUsage.rss()
 const t0 = performance.now()
 const result = await engine.run()
+deferred.flush()
+await closeExporters(exporters)
 const elapsedS = (performance.now() - t0) / 1000
 const cpu = process.cpuUsage(cpu0)
 
-const all = lines.flatMap((line) => Object.values(line.endpoints))
-const sum = (f: (e: (typeof all)[number]) => number) => all.reduce((a, e) => a + f(e), 0)
-const lag = mergeEncoded(all.map((e) => e.sendLag))
-const latency = mergeEncoded(all.map((e) => e.latency))
 const ms = (us: number) => Math.round(us) / 1000
-const requests = sum((e) => e.requests)
+const requests = totals.requests
 console.log(
   JSON.stringify({
     tool: 'checkin-load',
@@ -93,12 +157,12 @@ console.log(
     arrival,
     askedRps: rps,
     seconds,
-    asked: sum((e) => e.asked),
+    asked: totals.asked,
     requests,
-    ok: sum((e) => e.ok),
-    dropped: sum((e) => e.dropped),
+    ok: totals.ok,
+    dropped: totals.dropped,
     achievedRps: Math.round(requests / elapsedS),
-    perSecond: lines.map((line) => Object.values(line.endpoints).reduce((a, e) => a + e.requests, 0)),
+    perSecond,
     sendLagMs: {
       p50: ms(lag.getValueAtPercentile(50)),
       p99: ms(lag.getValueAtPercentile(99)),
@@ -112,6 +176,7 @@ console.log(
     cpuPct: Math.round(((cpu.user + cpu.system) / 1000 / (elapsedS * 1000)) * 1000) / 10,
     rssMbStart: Math.round(rss0 / 1_048_576),
     rssMbEnd: Math.round(process.memoryUsage.rss() / 1_048_576),
+    rssMbPerMinute,
     connections: result.connections,
   }),
 )

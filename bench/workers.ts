@@ -32,7 +32,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { readSeries } from '../src/report/index.js'
-import { freePort, nginxRequests, startNginx } from './workers-nginx.js'
+import { freePort, nginxRequests, startNginx } from './nginx.js'
 
 const { values } = parseArgs({
   options: {

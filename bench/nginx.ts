@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 /**
  * nginx as a benchmark target, as bench-peers.md sets it up (keep-alive, no access log,
  * `return 200 '{"ok":true}'` for every method and path, stub_status on a second port), with a
- * choice of worker processes and an optional CPU pin. Its CPU time is read from /proc, so a
+ * choice of worker processes, an optional CPU pin, and an optional server that logs each
+ * request's time (for smoothness per 10 ms). Its CPU time is read from /proc, so a
  * benchmark can say how much of the machine the target itself took.
  */
 export interface NginxOptions {
@@ -20,6 +21,8 @@ export interface NginxOptions {
   readonly cpu?: number
   /** run it at this niceness (`nice -n`; below 0 needs root) */
   readonly nice?: number
+  /** one more server, on this port, that logs the time of each request ($msec) to `accessLog` */
+  readonly logged?: { readonly port: number; readonly accessLog: string }
 }
 
 export interface Nginx {
@@ -48,7 +51,17 @@ http {
     listen 127.0.0.1:${options.port} backlog=4096;
     location / { default_type application/json; return 200 '{"ok":true}'; }
   }
+${
+  options.logged === undefined
+    ? ''
+    : `  log_format msec '$msec';
   server {
+    listen 127.0.0.1:${options.logged.port} backlog=4096;
+    access_log ${options.logged.accessLog} msec;
+    location / { default_type application/json; return 200 '{"ok":true}'; }
+  }
+`
+}  server {
     listen 127.0.0.1:${options.statusPort};
     location / { stub_status; }
   }
