@@ -263,6 +263,8 @@ export class Engine {
   private arrivalsEndMs = Number.POSITIVE_INFINITY
   private drainDeadlineMs = Number.POSITIVE_INFINITY
   private stopped = false
+  /** releaseBetweenTicks is queued */
+  private releaseQueued = false
   private aborted = false
   private abandoned = 0
   private arrivals = 0
@@ -395,14 +397,7 @@ export class Engine {
     if (this.phase === 'done') return
     let now = this.now()
     if (this.phase === 'running') {
-      const streams = this.streams
-      for (let f = 0; f < streams.length; f++) {
-        const stream = streams[f]!
-        while (stream.nextMs <= now) {
-          this.arrive(this.flows[f]!, stream.nextMs)
-          stream.advance()
-        }
-      }
+      this.releaseArrivals(now)
       if (now >= this.endMs) this.beginDrain(this.endMs)
     }
     while (this.think.peekMs() <= now) {
@@ -417,6 +412,42 @@ export class Engine {
       return
     }
     this.schedule(now)
+  }
+
+  /** Starts (or drops, at the cap) every arrival whose intended time has come. */
+  private releaseArrivals(now: number): void {
+    const streams = this.streams
+    for (let f = 0; f < streams.length; f++) {
+      const stream = streams[f]!
+      while (stream.nextMs <= now) {
+        this.arrive(this.flows[f]!, stream.nextMs)
+        stream.advance()
+      }
+    }
+  }
+
+  /**
+   * The loop is awake for an answer anyway: arrivals that came due since the last tick leave now,
+   * not at the next tick of the ~1 ms timer. That halves the first step's send lag, evens out the
+   * server's count per 10 ms, and lets a visit that ends at the in-flight cap be replaced at once.
+   * Run as a microtask: after the connection's callback has returned, once per batch of answers.
+   */
+  private readonly releaseBetweenTicks = (): void => {
+    this.releaseQueued = false
+    if (this.phase !== 'running') return
+    const now = this.now()
+    if (now >= this.endMs) return // the tick ends the arrivals
+    try {
+      this.releaseArrivals(now)
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private queueRelease(): void {
+    if (this.releaseQueued || this.phase !== 'running') return
+    this.releaseQueued = true
+    queueMicrotask(this.releaseBetweenTicks)
   }
 
   private schedule(now: number): void {
@@ -654,6 +685,7 @@ export class Engine {
   }
 
   completed(visit: Visit): void {
+    this.queueRelease()
     const endMs = this.now()
     const step = visit.step
     const status = visit.status
@@ -691,6 +723,7 @@ export class Engine {
   }
 
   errored(visit: Visit, error: Error): void {
+    this.queueRelease()
     visit.sending = false
     if (visit.conn !== undefined) {
       this.pool.answered(visit.conn)
