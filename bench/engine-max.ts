@@ -12,6 +12,7 @@
  * round, medians reported. Needs nginx, wrk, hey (Debian) and autocannon (npm, a devDependency).
  *
  *   npx tsc -p . && node dist/bench/engine-max.js [--seconds 10] [--rounds 3] [--rate 5000] [--json]
+ *     [--skip-max] [--skip-rate] [--only TEXT]   (--only: the tools whose name contains TEXT)
  */
 import { spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     'skip-max': { type: 'boolean', default: false },
     'skip-rate': { type: 'boolean', default: false },
+    only: { type: 'string', default: '' },
   },
 })
 const SECONDS = Number(values.seconds)
@@ -199,24 +201,28 @@ interface RateResult {
   engineCpuPct?: number
 }
 
+/** checkin-load at RATE req/s asked, constant arrivals, against nginx's logged server. */
+async function checkinAtRate(flows: 'checkin' | 'one') {
+  const ran = await runPinned(process.execPath, [
+    DRIVER,
+    '--flows',
+    flows,
+    '--rps',
+    String(RATE),
+    '--seconds',
+    String(SECONDS),
+    '--target',
+    `http://127.0.0.1:${LOGGED_PORT}`,
+  ])
+  const json = JSON.parse(ran.stdout)
+  return { ran, extra: { sendLagP99Ms: json.sendLagMs.p99, engineCpuPct: json.cpuPct } }
+}
+
 const RATE_TOOLS: readonly { tool: string; run: () => Promise<{ ran: Ran; extra?: Partial<RateResult> }> }[] =
   [
-    {
-      tool: 'checkin-load (check-in flows, constant)',
-      run: async () => {
-        const ran = await runPinned(process.execPath, [
-          DRIVER,
-          '--rps',
-          String(RATE),
-          '--seconds',
-          String(SECONDS),
-          '--target',
-          `http://127.0.0.1:${LOGGED_PORT}`,
-        ])
-        const json = JSON.parse(ran.stdout)
-        return { ran, extra: { sendLagP99Ms: json.sendLagMs.p99, engineCpuPct: json.cpuPct } }
-      },
-    },
+    { tool: 'checkin-load (check-in flows, constant)', run: () => checkinAtRate('checkin') },
+    // one request per arrival, as the peers send: smoothness without the flows' 4-request visits
+    { tool: 'checkin-load (one GET, constant)', run: () => checkinAtRate('one') },
     {
       tool: 'autocannon -R',
       run: async () => ({
@@ -280,7 +286,7 @@ try {
   const rateRuns = new Map<string, RateResult[]>()
   for (let round = 1; round <= ROUNDS; round++) {
     if (!values['skip-max']) {
-      for (const { tool, run } of MAX_TOOLS) {
+      for (const { tool, run } of MAX_TOOLS.filter(({ tool }) => tool.includes(values.only))) {
         const before = await nginxRequests()
         const { ran, toolRps } = await run()
         const served = (await nginxRequests()) - before
@@ -295,7 +301,7 @@ try {
       }
     }
     if (!values['skip-rate']) {
-      for (const { tool, run } of RATE_TOOLS) {
+      for (const { tool, run } of RATE_TOOLS.filter(({ tool }) => tool.includes(values.only))) {
         writeFileSync(accessLog, '')
         // nginx keeps its log file open: truncating in place keeps the same file
         const { ran, extra } = await run()
