@@ -21,7 +21,8 @@ import {
   SeriesWriter,
   startExporters,
 } from '../metrics/index.js'
-import { startMockProcess } from '../mock/index.js'
+// process.js, not the index: the index loads fastify, which the generator never needs
+import { startMockProcess } from '../mock/process.js'
 import {
   type EndReason,
   type GeneratorHealth,
