@@ -1,5 +1,4 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { deriveRates } from '../profile/derive.js'
 import type { FlowSpec } from '../profile/types.js'
 import { Engine } from './engine.js'
@@ -31,14 +30,8 @@ export async function warmUp(options: WarmUpOptions): Promise<void> {
   const flows = options.flows.filter((flow) => flow.arrivalsPerMinute > 0)
   const perSecond = deriveRates({ name: 'warm-up', description: '', flows }, 1).totalRps
   if (flows.length === 0 || perSecond <= 0) return
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'warm_up=1; Path=/; HttpOnly' })
-      res.end('{"ok":true}')
-    })
-  })
-  server.keepAliveTimeout = 5000
+  const sockets = new Set<Socket>()
+  const server = createServer((socket) => answerEveryRequest(socket, sockets))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
@@ -64,7 +57,37 @@ export async function warmUp(options: WarmUpOptions): Promise<void> {
     })
     await engine.run()
   } finally {
-    server.closeAllConnections()
+    for (const socket of sockets) socket.destroy()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
+}
+
+const ANSWER = Buffer.from(
+  'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nset-cookie: warm_up=1; Path=/; HttpOnly\r\ncontent-length: 11\r\n\r\n{"ok":true}',
+  'latin1',
+)
+const HEAD_END = Buffer.from('\r\n\r\n')
+const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i
+/**
+ * The throwaway server: the same answer to every request, read just enough to know where each
+ * ends (head, then content-length bytes). A plain socket, not node:http, whose own warm-up cost
+ * more CPU than the engine's.
+ */
+function answerEveryRequest(socket: Socket, sockets: Set<Socket>): void {
+  sockets.add(socket)
+  socket.on('close', () => sockets.delete(socket))
+  socket.on('error', () => {})
+  let pending: Buffer = Buffer.alloc(0)
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
+    for (;;) {
+      const headEnd = pending.indexOf(HEAD_END)
+      if (headEnd < 0) return
+      const length = Number(CONTENT_LENGTH.exec(pending.toString('latin1', 0, headEnd))?.[1] ?? 0)
+      const end = headEnd + 4 + length
+      if (pending.length < end) return
+      pending = pending.subarray(end)
+      socket.write(ANSWER)
+    }
+  })
 }
