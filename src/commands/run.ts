@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { timeScaledSlos } from '../capacity/slo.js'
 import { checkinVisitData, isoDate } from '../checkin/index.js'
 import { type FleetResult, ShardFleet, workersOf } from '../cluster/fleet.js'
 import type { RunConfig } from '../config/schema.js'
@@ -230,7 +231,11 @@ async function execute(
   const runDir = join(config.out, runId)
   const headers = resolveHeaders(config)
   const ca = readCaFile(config.caFile)
-  const thresholds = runThresholds(config, endpoints)
+  // against the embedded stand-in with --mock-time-scale F, every downstream delay is F times
+  // staging's: the built-in latency bounds (written for staging's delays) scale with them, as
+  // capacity's do; the user's own thresholds are judged as written
+  const timeScale = config.target === undefined ? config.mockTimeScale : 1
+  const thresholds = runThresholds(config, endpoints, (defaults) => timeScaledSlos(defaults, timeScale))
   const plannedMs = stagesDurationMs(config.stages)
   // --workers N: N processes run one shard each; this one merges their seconds (src/cluster/fleet.ts)
   const workers = workersOf(config)

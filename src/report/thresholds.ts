@@ -128,10 +128,17 @@ export interface JudgingConfig {
   readonly defaultSlos?: boolean
 }
 
-/** A run's thresholds: its own, then the default SLOs unless switched off. */
-export function runThresholds(config: JudgingConfig, endpoints: readonly string[]): ThresholdSpec[] {
+/**
+ * A run's thresholds: its own, then the default SLOs unless switched off. `adaptDefaults` may
+ * rewrite the default ones (a run against the time-scaled stand-in scales their latency bounds).
+ */
+export function runThresholds(
+  config: JudgingConfig,
+  endpoints: readonly string[],
+  adaptDefaults: (defaults: ThresholdSpec[]) => ThresholdSpec[] = (defaults) => defaults,
+): ThresholdSpec[] {
   return [
     ...thresholdSpecs(config.thresholds ?? []),
-    ...(config.defaultSlos === false ? [] : defaultSlosFor(endpoints)),
+    ...(config.defaultSlos === false ? [] : adaptDefaults(defaultSlosFor(endpoints))),
   ]
 }
