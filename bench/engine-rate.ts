@@ -86,6 +86,8 @@ const recorder = new Recorder(endpoints)
 // counts and histograms are summed second by second: nothing grows with the run's length
 const totals = { asked: 0, requests: 0, ok: 0, dropped: 0 }
 const perSecond: number[] = []
+/** time spent in the exporters' per-second work */
+let exportersMs = 0
 const lag = newHistogram()
 const latency = newHistogram()
 /** RSS at the end of each whole minute of the run */
@@ -132,7 +134,12 @@ const engine = new Engine({
           if (h.latency.totalCount > 0) latency.add(h.latency)
         }
       })
-      if (exporters.length > 0) deferred.defer(() => observer.onSecond?.(folded.second))
+      if (exporters.length > 0)
+        deferred.defer(() => {
+          const start = performance.now()
+          observer.onSecond?.(folded.second)
+          exportersMs += performance.now() - start
+        })
     },
   },
 })
@@ -177,6 +184,7 @@ console.log(
     rssMbStart: Math.round(rss0 / 1_048_576),
     rssMbEnd: Math.round(process.memoryUsage.rss() / 1_048_576),
     rssMbPerMinute,
+    exportersMsPerSecond: Math.round((exportersMs / Math.max(1, perSecond.length)) * 100) / 100,
     connections: result.connections,
   }),
 )

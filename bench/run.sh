@@ -2,7 +2,7 @@
 # Every benchmark, each printing its figures and ratios against the peers measured in the same run
 # (bench-peers.md). Installs the Debian tools they drive when missing (nginx, wrk, hey).
 # Usage: npm run bench            (all)
-#        npm run bench -- engine  (one of: engine, mock, workers)
+#        npm run bench -- engine  (one of: engine, soak, mock, workers; soak takes 10 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,12 @@ which="${1:-all}"
 if [ "$which" = all ] || [ "$which" = engine ]; then
   echo "== engine: max rate and 5k req/s smoothness vs wrk, autocannon, hey (nginx on CPU 1, tools on CPU 0)"
   node dist/bench/engine-max.js
+  echo "== the smoothness a perfect generator would show for the check-in flows (arithmetic)"
+  node dist/bench/smoothness-floor.js
+fi
+if [ "$which" = all ] || [ "$which" = soak ]; then
+  echo "== engine at 5000 req/s for 10 minutes: RSS per minute"
+  node dist/bench/engine-soak.js
 fi
 if [ "$which" = all ] || [ "$which" = mock ]; then
   echo "== stand-in: throughput of the fast preset under the check-in mix on one core"
