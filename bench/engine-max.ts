@@ -22,7 +22,14 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { freePort, type Nginx, nginxRequests as nginxRequestsOn, startNginx } from './nginx.js'
+import {
+  childrenOf,
+  cpuOf,
+  freePort,
+  type Nginx,
+  nginxRequests as nginxRequestsOn,
+  startNginx,
+} from './nginx.js'
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +63,16 @@ interface Ran {
   stderr: string
   elapsedS: number
   cpuS: number
+  /** CPU % of one core over the steady middle (STEADY_FROM_S to SECONDS - 1 after the start) */
+  steadyCpuPct: number
 }
+
+/**
+ * Every tool's CPU is also read over the same window, from 2 s after it was started to 1 s
+ * before its run ends: steady state for all (checkin-load's start-up and warm-up take ~1 s, the
+ * others' a few ms), so start-up costs do not weigh on a short run.
+ */
+const STEADY_FROM_S = 2
 
 /** Runs a command pinned to CPU 0 under /usr/bin/time: its output, wall time and CPU seconds. */
 function runPinned(command: string, args: readonly string[]): Promise<Ran> {
@@ -73,12 +89,36 @@ function runPinned(command: string, args: readonly string[]): Promise<Ran> {
       stderr += chunk
     })
     const guard = setTimeout(() => child.kill('SIGKILL'), (SECONDS + 60) * 1000)
+    // /usr/bin/time's child is the tool (taskset execs it)
+    const tool = () => childrenOf(child.pid!)[0]
+    let steady = { pid: 0, fromCpuS: 0, fromS: 0, cpuS: 0, s: 0 }
+    const sampleFrom = setTimeout(() => {
+      const pid = tool()
+      if (pid !== undefined)
+        steady = { pid, fromCpuS: cpuOf(pid), fromS: performance.now() / 1000, cpuS: 0, s: 0 }
+    }, STEADY_FROM_S * 1000)
+    const sampleTo = setTimeout(
+      () => {
+        if (steady.pid === 0) return
+        steady.cpuS = cpuOf(steady.pid) - steady.fromCpuS
+        steady.s = performance.now() / 1000 - steady.fromS
+      },
+      (SECONDS - 1) * 1000,
+    )
     child.on('error', reject)
     child.on('close', () => {
       clearTimeout(guard)
+      clearTimeout(sampleFrom)
+      clearTimeout(sampleTo)
       const match = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(stderr)
       if (!match) return reject(new Error(`${command} failed: ${stderr.slice(-500)}`))
-      resolve({ stdout, stderr, elapsedS: Number(match[1]), cpuS: Number(match[2]) + Number(match[3]) })
+      resolve({
+        stdout,
+        stderr,
+        elapsedS: Number(match[1]),
+        cpuS: Number(match[2]) + Number(match[3]),
+        steadyCpuPct: steady.s > 0 ? Math.round((steady.cpuS / steady.s) * 1000) / 10 : Number.NaN,
+      })
     })
   })
 }
@@ -200,6 +240,7 @@ interface RateResult {
   serverRps: number
   cv10ms: number
   cpuPct: number
+  steadyCpuPct: number
   sendLagP99Ms?: number
   engineCpuPct?: number
 }
@@ -314,6 +355,7 @@ try {
           tool,
           ...smoothness(),
           cpuPct: Math.round((ran.cpuS / ran.elapsedS) * 100),
+          steadyCpuPct: ran.steadyCpuPct,
           ...extra,
         }
         process.stderr.write(`round ${round} rate ${JSON.stringify(result)}\n`)
@@ -332,6 +374,7 @@ try {
     serverRps: median(runs.map((r) => r.serverRps)),
     cv10ms: median(runs.map((r) => r.cv10ms)),
     cpuPct: median(runs.map((r) => r.cpuPct)),
+    steadyCpuPct: median(runs.map((r) => r.steadyCpuPct)),
     ...(runs[0]!.sendLagP99Ms !== undefined && {
       sendLagP99Ms: median(runs.map((r) => r.sendLagP99Ms!)),
       engineCpuPct: median(runs.map((r) => r.engineCpuPct!)),
@@ -373,13 +416,22 @@ try {
     }
     if (rateTable.length > 0) {
       console.log(`\nAt ${RATE} req/s asked: nginx's count per 10 ms (steady middle), generator CPU`)
-      console.log('| tool | req/s (nginx) | CV per 10 ms | generator CPU | send lag p99 |')
-      console.log('|---|---:|---:|---:|---:|')
+      console.log(
+        `| tool | req/s (nginx) | CV per 10 ms | CPU, ${STEADY_FROM_S} s to ${SECONDS - 1} s | CPU, whole process | send lag p99 |`,
+      )
+      console.log('|---|---:|---:|---:|---:|---:|')
       for (const r of rateTable) {
         const lag = 'sendLagP99Ms' in r ? `${r.sendLagP99Ms} ms` : '(not measured)'
-        const cpu = 'engineCpuPct' in r ? `${r.cpuPct}% (${r.engineCpuPct}% during the run)` : `${r.cpuPct}%`
-        console.log(`| ${r.tool} | ${r.serverRps} | ${r.cv10ms} | ${cpu} | ${lag} |`)
+        console.log(
+          `| ${r.tool} | ${r.serverRps} | ${r.cv10ms} | ${r.steadyCpuPct}% | ${r.cpuPct}% | ${lag} |`,
+        )
       }
+      const ours = rateTable.find((r) => r.tool.startsWith('checkin-load (check-in flows'))?.steadyCpuPct
+      const peers = rateTable.filter((r) => !r.tool.startsWith('checkin-load'))
+      if (ours !== undefined)
+        console.log(
+          `CPU over the steady window, check-in flows vs ${peers.map((r) => `${r.tool} ${(ours / r.steadyCpuPct).toFixed(2)}x`).join(', ')}`,
+        )
     }
   }
 } finally {

@@ -91,7 +91,8 @@ export async function nginxRequests(statusPort: number): Promise<number> {
 
 const TICKS_PER_S = 100
 
-function cpuOf(pid: number): number {
+/** CPU-seconds (user + system, all threads) a process has used so far; 0 once it is gone. */
+export function cpuOf(pid: number): number {
   try {
     // fields after the command's closing parenthesis: utime and stime are the 12th and 13th
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -102,7 +103,8 @@ function cpuOf(pid: number): number {
   }
 }
 
-function childrenOf(pid: number): number[] {
+/** The pids of a process's children. */
+export function childrenOf(pid: number): number[] {
   try {
     const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
     return text === '' ? [] : text.split(/\s+/).map(Number)
