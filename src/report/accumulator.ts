@@ -22,7 +22,16 @@ export class RunAccumulator {
    * may pass them as `decoded` (copies it no longer writes to) and save the decoding.
    */
   add(second: SeriesSecond, decoded: DecodedSecond = decodeSecond(second)): void {
-    this.summary.add(second, decoded)
-    this.chart.add(decoded)
+    for (const piece of this.addPieces(second, decoded)) piece()
+  }
+
+  /**
+   * add() in pieces of well under a millisecond each, to run in order: a run folds its seconds in
+   * while it sends, between arrivals (src/metrics/deferred.ts). Without `decoded`, the line is
+   * decoded when the first piece runs.
+   */
+  addPieces(second: SeriesSecond, decoded?: DecodedSecond): (() => void)[] {
+    if (decoded === undefined) return [() => this.add(second)]
+    return [...this.summary.addPieces(second, decoded), ...this.chart.addPieces(decoded)]
   }
 }

@@ -108,32 +108,49 @@ export class ChartRecorder {
   }
 
   add(decoded: DecodedSecond): void {
+    for (const piece of this.addPieces(decoded)) piece()
+  }
+
+  /**
+   * add() in pieces to run in order (one per endpoint, then the total): a run folds its seconds
+   * in while it sends, between arrivals (src/metrics/deferred.ts).
+   */
+  addPieces(decoded: DecodedSecond): (() => void)[] {
     const { second } = decoded
     const length = this.data.t.length
-    this.data.t.push(second.t)
-    this.data.share.push(second.share)
     const total: Interval = { asked: 0, requests: 0, ok: 0, dropped: 0, ...this.scratch }
-    for (const h of Object.values(this.scratch)) h.reset()
+    const pieces: (() => void)[] = [
+      () => {
+        this.data.t.push(second.t)
+        this.data.share.push(second.share)
+        for (const h of Object.values(this.scratch)) h.reset()
+      },
+    ]
     for (const [id, { stats, histograms }] of decoded.endpoints) {
-      this.data.endpoints[id] ??= emptyColumns(length)
-      push(this.data.endpoints[id], { ...stats, ...histograms })
-      total.asked += stats.asked
-      total.requests += stats.requests
-      total.ok += stats.ok
-      total.dropped += stats.dropped
-      addHistograms(this.scratch, histograms)
+      pieces.push(() => {
+        this.data.endpoints[id] ??= emptyColumns(length)
+        push(this.data.endpoints[id], { ...stats, ...histograms })
+        total.asked += stats.asked
+        total.requests += stats.requests
+        total.ok += stats.ok
+        total.dropped += stats.dropped
+        addHistograms(this.scratch, histograms)
+      })
     }
-    push(this.data.total, total)
-    // an endpoint absent from this second: zero counts, no latency
-    for (const columns of Object.values(this.data.endpoints)) {
-      if (columns.asked.length === length)
-        push(columns, { asked: 0, requests: 0, ok: 0, dropped: 0, ...EMPTY })
-    }
-    const g = second.generator
-    this.data.generator.eventLoopLagMsP99.push(g.eventLoopLagMsP99)
-    this.data.generator.cpuPct.push(g.cpuPct)
-    this.data.generator.rssMb.push(g.rssMb)
-    this.data.generator.inFlight.push(g.inFlight)
+    pieces.push(() => {
+      push(this.data.total, total)
+      // an endpoint absent from this second: zero counts, no latency
+      for (const columns of Object.values(this.data.endpoints)) {
+        if (columns.asked.length === length)
+          push(columns, { asked: 0, requests: 0, ok: 0, dropped: 0, ...EMPTY })
+      }
+      const g = second.generator
+      this.data.generator.eventLoopLagMsP99.push(g.eventLoopLagMsP99)
+      this.data.generator.cpuPct.push(g.cpuPct)
+      this.data.generator.rssMb.push(g.rssMb)
+      this.data.generator.inFlight.push(g.inFlight)
+    })
+    return pieces
   }
 
   result(): ChartData {

@@ -143,18 +143,30 @@ export class SummaryBuilder implements MetricSource {
 
   /** Folds one second in; pass its decoded form when another consumer decoded it already. */
   add(second: SeriesSecond, decoded: DecodedSecond = decodeSecond(second)): void {
-    this.seconds++
-    this.lastT = Math.max(this.lastT, second.t)
+    for (const piece of this.addPieces(second, decoded)) piece()
+  }
+
+  /** add() in pieces to run in order, one per endpoint (see ChartRecorder.addPieces). */
+  addPieces(second: SeriesSecond, decoded: DecodedSecond): (() => void)[] {
+    const pieces: (() => void)[] = [
+      () => {
+        this.seconds++
+        this.lastT = Math.max(this.lastT, second.t)
+        this.generator.add(second.generator)
+      },
+    ]
     for (const [id, interval] of decoded.endpoints) {
-      let acc = this.endpoints.get(id)
-      if (!acc) {
-        acc = new Accumulator()
-        this.endpoints.set(id, acc)
-      }
-      acc.add(interval)
-      this.all.add(interval)
+      pieces.push(() => {
+        let acc = this.endpoints.get(id)
+        if (!acc) {
+          acc = new Accumulator()
+          this.endpoints.set(id, acc)
+        }
+        acc.add(interval)
+        this.all.add(interval)
+      })
     }
-    this.generator.add(second.generator)
+    return pieces
   }
 
   /** Seconds folded in so far. */
