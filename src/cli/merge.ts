@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import { EXIT } from '../errors.js'
-import { thresholdOption } from './report.js'
+import { addJudgingOptions } from './report.js'
 
 interface MergeFlags {
   out: string
@@ -20,22 +20,18 @@ const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR
  * (src/commands/merge.ts); prints the end table like `run` and exits 99 when a threshold fails.
  */
 export function registerMergeCommand(program: Command): void {
-  program
-    .command('merge')
-    .description(
-      'merge the run folders of the shards of one run (run --shard, Kubernetes pods) into one run folder, exactly',
-    )
-    .argument('<dirs...>', "the shards' run folders (or folders holding one run folder each)")
-    .requiredOption(
-      '--out <dir>',
-      'the merged run folder to write (series.ndjson, summary.json, report.html)',
-    )
-    .addOption(thresholdOption())
-    .option('--no-default-slos', 'do not judge the built-in SLO set of the check-in profile')
-    .option('--baseline <dir>', 'compare with this earlier run in the report')
-    .option('--junit <file>', 'also write a JUnit XML file, one test case per threshold')
-    .option('--markdown <file>', 'also write a Markdown summary (for a CI job summary page)')
-    .option('--quiet', 'print only the paths written')
+  addJudgingOptions(
+    program
+      .command('merge')
+      .description(
+        'merge the run folders of the shards of one run (run --shard, Kubernetes pods) into one run folder, exactly',
+      )
+      .argument('<dirs...>', "the shards' run folders (or folders holding one run folder each)")
+      .requiredOption(
+        '--out <dir>',
+        'the merged run folder to write (series.ndjson, summary.json, report.html)',
+      ),
+  )
     .addHelpText(
       'after',
       `

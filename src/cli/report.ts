@@ -25,19 +25,26 @@ export function thresholdOption(): Option {
 
 const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR
 
-export function registerReportCommand(program: Command): void {
-  program
-    .command('report')
-    .description(
-      "(re)build summary.json and report.html from a run folder's series.ndjson (also after a crash)",
-    )
-    .argument('<dir>', 'the run folder, e.g. results/<run-id>')
+/** The options of a command that judges a run and writes its files (report, merge). */
+export function addJudgingOptions(command: Command): Command {
+  return command
     .addOption(thresholdOption())
     .option('--no-default-slos', 'do not judge the built-in SLO set of the check-in profile')
     .option('--baseline <dir>', 'compare with this earlier run in the report')
     .option('--junit <file>', 'also write a JUnit XML file, one test case per threshold')
     .option('--markdown <file>', 'also write a Markdown summary (for a CI job summary page)')
     .option('--quiet', 'print only the paths written')
+}
+
+export function registerReportCommand(program: Command): void {
+  addJudgingOptions(
+    program
+      .command('report')
+      .description(
+        "(re)build summary.json and report.html from a run folder's series.ndjson (also after a crash)",
+      )
+      .argument('<dir>', 'the run folder, e.g. results/<run-id>'),
+  )
     .addHelpText(
       'after',
       `

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { RunConfig } from '../config/schema.js'
+import type { EngineResult } from '../engine/index.js'
 import { ConfigError } from '../errors.js'
 import type { SeriesSecond } from '../model/results.js'
 import { SecondAligner } from './aligner.js'
@@ -65,16 +66,7 @@ export interface FleetOptions {
 }
 
 /** The fleet's outcome: the engine's figures summed over the workers, and what went wrong. */
-export interface FleetResult {
-  readonly startedAtMs: number
-  readonly endedAtMs: number
-  readonly stopped: boolean
-  readonly aborted: boolean
-  readonly abandonedInFlight: number
-  readonly arrivals: number
-  readonly droppedArrivals: number
-  readonly connections: number
-  readonly waitedForConnection: number
+export interface FleetResult extends EngineResult {
   readonly workers: number
   /** each worker's own run folder */
   readonly shardDirs: readonly string[]
