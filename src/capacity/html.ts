@@ -1,4 +1,4 @@
-import { esc, inlineSafe, jsonForScript, uplotAssets } from '../report/index.js'
+import { esc, renderChartPage } from '../report/index.js'
 import { type CapacityChartData, drawCapacityCharts } from './html-client.js'
 import type { CapacityFile, CapacityStep } from './result.js'
 
@@ -85,22 +85,11 @@ export function capacityChartData(file: CapacityFile): CapacityChartData {
 }
 
 export function renderCapacityReport(file: CapacityFile): string {
-  const assets = uplotAssets()
   const data = capacityChartData(file)
-  const title = `checkin-load capacity ${file.runId}`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(title)}</title>
-<style>${inlineSafe(assets.css)}</style>
-<style>${inlineSafe(CSS)}</style>
-</head>
-<body>
-<main>
-${header(file)}
+  return renderChartPage({
+    title: `checkin-load capacity ${file.runId}`,
+    css: CSS,
+    main: `${header(file)}
 <h2>The knee</h2>
 ${
   data.asked.length === 0
@@ -113,14 +102,11 @@ ${stepsSection(file)}
 ${loadSection(file)}
 ${slosSection(file)}
 ${settingsSection(file)}
-<footer>Made by checkin-load from <code>capacity.json</code> (schema version ${file.schemaVersion}). Each step is a fresh run of the engine against the same target; its per-second series is in <code>steps/NN/series.ndjson</code> (<code>checkin-load report</code> rebuilds a step's full report from it).</footer>
-</main>
-<script type="application/json" id="capacity-data">${jsonForScript(data)}</script>
-<script>${inlineSafe(assets.script)}</script>
-<script>(${inlineSafe(drawCapacityCharts.toString())})(window.uPlot, JSON.parse(document.getElementById('capacity-data').textContent));</script>
-</body>
-</html>
-`
+<footer>Made by checkin-load from <code>capacity.json</code> (schema version ${file.schemaVersion}). Each step is a fresh run of the engine against the same target; its per-second series is in <code>steps/NN/series.ndjson</code> (<code>checkin-load report</code> rebuilds a step's full report from it).</footer>`,
+    dataId: 'capacity-data',
+    data,
+    draw: drawCapacityCharts,
+  })
 }
 
 function header(f: CapacityFile): string {

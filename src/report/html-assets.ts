@@ -30,6 +30,53 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, '\\u2029')
 }
 
+/** Escapes text for HTML content and attribute values. */
+export function esc(text: string | number): string {
+  return String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+}
+
+/** A self-contained page of charts: what the run report and the capacity report have in common. */
+export interface ChartPage {
+  readonly title: string
+  /** the page's own stylesheet (uPlot's comes first) */
+  readonly css: string
+  /** the HTML inside <main> */
+  readonly main: string
+  /** id of the JSON data element the draw function reads */
+  readonly dataId: string
+  readonly data: unknown
+  /** runs in the browser as draw(window.uPlot, data): it must use nothing from its closure */
+  readonly draw: (uPlot: never, data: never) => void
+}
+
+/**
+ * The whole document: no request leaves it (the CSP forbids them), uPlot and the data inlined so
+ * that it opens offline, the draw function's source inlined and called on load.
+ */
+export function renderChartPage(page: ChartPage): string {
+  const uplot = uplotAssets()
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(page.title)}</title>
+<style>${inlineSafe(uplot.css)}</style>
+<style>${inlineSafe(page.css)}</style>
+</head>
+<body>
+<main>
+${page.main}
+</main>
+<script type="application/json" id="${page.dataId}">${jsonForScript(page.data)}</script>
+<script>${inlineSafe(uplot.script)}</script>
+<script>(${inlineSafe(page.draw.toString())})(window.uPlot, JSON.parse(document.getElementById('${page.dataId}').textContent));</script>
+</body>
+</html>
+`
+}
+
 export const REPORT_CSS = `
 :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-soft: #f6f8fa; --red: #cf222e; --green: #1a7f37;
   --amber: #9a6700; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }

@@ -17,7 +17,10 @@ import {
   formatThresholdValue,
   sumValues,
 } from './format.js'
-import { inlineSafe, jsonForScript, REPORT_CSS, uplotAssets } from './html-assets.js'
+import { esc, REPORT_CSS, renderChartPage } from './html-assets.js'
+
+export { esc }
+
 import { type ClientData, drawCharts } from './html-client.js'
 import { endReasonText } from './table.js'
 
@@ -43,46 +46,27 @@ export const ENDPOINT_COLORS = [
 ]
 
 export function renderReport(summary: Summary, chart: ChartData, options: ReportOptions = {}): string {
-  const uplot = uplotAssets()
   const endpoints = Object.keys(summary.endpoints)
   const data: ClientData = {
     chart,
     endpoints,
     colors: endpoints.map((_, i) => ENDPOINT_COLORS[i % ENDPOINT_COLORS.length]!),
   }
-  const title = `checkin-load report ${summary.runId}`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(title)}</title>
-<style>${inlineSafe(uplot.css)}</style>
-<style>${inlineSafe(REPORT_CSS)}</style>
-</head>
-<body>
-<main>
-${headerSection(summary)}
+  return renderChartPage({
+    title: `checkin-load report ${summary.runId}`,
+    css: REPORT_CSS,
+    main: `${headerSection(summary)}
 ${warningsSection(summary)}
 ${thresholdsSection(summary)}
 ${options.comparison ? renderComparisonSection(options.comparison) : ''}
 ${chartsSection(summary, chart)}
 ${endpointsSection(summary)}
 ${configSection(summary)}
-<footer>Made by checkin-load from <code>series.ndjson</code> (summary schema version ${summary.schemaVersion}). Latency is measured from each request’s intended send time, so a slow server cannot hide its queueing (no coordinated omission).</footer>
-</main>
-<script type="application/json" id="report-data">${jsonForScript(data)}</script>
-<script>${inlineSafe(uplot.script)}</script>
-<script>(${inlineSafe(drawCharts.toString())})(window.uPlot, JSON.parse(document.getElementById('report-data').textContent));</script>
-</body>
-</html>
-`
-}
-
-/** Escapes text for HTML content and attribute values. */
-export function esc(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+<footer>Made by checkin-load from <code>series.ndjson</code> (summary schema version ${summary.schemaVersion}). Latency is measured from each request’s intended send time, so a slow server cannot hide its queueing (no coordinated omission).</footer>`,
+    dataId: 'report-data',
+    data,
+    draw: drawCharts,
+  })
 }
 
 function headerSection(s: Summary): string {

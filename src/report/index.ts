@@ -19,7 +19,7 @@ export { type DecodedInterval, type DecodedSecond, decodeSecond } from './decode
 // Outputs
 export { esc, type ReportOptions, renderComparisonSection, renderReport } from './html.js'
 // self-contained pages of other rooms (capacity.html) inline uPlot the same way
-export { inlineSafe, jsonForScript, uplotAssets } from './html-assets.js'
+export { type ChartPage, renderChartPage } from './html-assets.js'
 export { renderJUnit } from './junit.js'
 export { renderMarkdown } from './markdown.js'
 export { type MetricSource, summarySource } from './metric-source.js'
