@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util'
 import { Client, type Dispatcher } from 'undici'
+import { LegacyLoop, median, requestsPerCpuSecond, type Tally } from './dispatch-loops.js'
 
 const { values } = parseArgs({
   options: {
@@ -21,47 +22,14 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds)
 const CONNECTIONS = 50
 
-interface Loop {
-  done: number
-  stop: boolean
-}
+const GET: Dispatcher.DispatchOptions = { path: '/x', method: 'GET', headers: ['user-agent', 'bench'] }
 
-class Legacy implements Dispatcher.DispatchHandler {
-  private readonly opts: Dispatcher.DispatchOptions = {
-    path: '/x',
-    method: 'GET',
-    headers: ['user-agent', 'bench'],
-  }
-  constructor(
-    private readonly client: Client,
-    private readonly loop: Loop,
-  ) {}
-  go(): void {
-    this.client.dispatch(this.opts, this)
-  }
-  onConnect(): void {}
-  onHeaders(): boolean {
-    return true
-  }
-  onData(): boolean {
-    return true
-  }
-  onComplete(): void {
-    this.loop.done++
-    if (!this.loop.stop) queueMicrotask(() => this.go())
-  }
-  onError(): void {}
-}
-
+/** undici 7's new handler shape, otherwise as LegacyLoop. */
 class NewShape implements Dispatcher.DispatchHandler {
-  private readonly opts: Dispatcher.DispatchOptions = {
-    path: '/x',
-    method: 'GET',
-    headers: ['user-agent', 'bench'],
-  }
+  private readonly opts = GET
   constructor(
     private readonly client: Client,
-    private readonly loop: Loop,
+    private readonly loop: Tally,
   ) {}
   go(): void {
     this.client.dispatch(this.opts, this)
@@ -78,16 +46,13 @@ class NewShape implements Dispatcher.DispatchHandler {
 
 async function measure(shape: 'legacy' | 'new'): Promise<number> {
   const clients = Array.from({ length: CONNECTIONS }, () => new Client(values.target, { pipelining: 1 }))
-  const loop: Loop = { done: 0, stop: false }
-  const cpu0 = process.cpuUsage()
-  for (const client of clients)
-    (shape === 'legacy' ? new Legacy(client, loop) : new NewShape(client, loop)).go()
-  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
-  loop.stop = true
-  const cpu = process.cpuUsage(cpu0)
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  await Promise.all(clients.map((client) => client.close().catch(() => {})))
-  return loop.done / ((cpu.user + cpu.system) / 1e6)
+  const tally: Tally = { done: 0, stop: false }
+  const loops = clients.map((client) =>
+    shape === 'legacy' ? new LegacyLoop(client, tally, GET) : new NewShape(client, tally),
+  )
+  return requestsPerCpuSecond(loops, tally, SECONDS, () =>
+    Promise.all(clients.map((client) => client.close().catch(() => {}))),
+  )
 }
 
 const results: Record<'legacy' | 'new', number[]> = { legacy: [], new: [] }
@@ -96,7 +61,6 @@ for (let round = 0; round < Number(values.rounds); round++) {
     results[shape].push(await measure(shape))
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const legacy = median(results.legacy)
 const fresh = median(results.new)
 console.log(

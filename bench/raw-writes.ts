@@ -13,6 +13,7 @@ import { connect, type Socket } from 'node:net'
 import { parseArgs } from 'node:util'
 import { Client, type Dispatcher } from 'undici'
 import { ResponseParser } from '../src/engine/raw/parser.js'
+import { LegacyLoop, median, requestsPerCpuSecond, type Tally } from './dispatch-loops.js'
 
 const { values } = parseArgs({
   options: {
@@ -29,16 +30,11 @@ const REQUEST = `GET /check_in/v2/patient_check_ins/d602d9eb-9a31-484f-9637-13ab
 type Mode = 'utf8' | 'latin1' | 'buffer' | 'undici'
 const MODES: readonly Mode[] = ['utf8', 'latin1', 'buffer', 'undici']
 
-interface Loop {
-  done: number
-  stop: boolean
-}
-
 class RawLoop extends ResponseParser {
   private readonly socket: Socket
   constructor(
     private readonly mode: Mode,
-    private readonly loop: Loop,
+    private readonly loop: Tally,
   ) {
     super()
     this.socket = connect({ host: url.hostname, port: Number(url.port) })
@@ -65,47 +61,27 @@ class RawLoop extends ResponseParser {
   }
 }
 
-class UndiciLoop implements Dispatcher.DispatchHandler {
-  private readonly opts: Dispatcher.DispatchOptions = {
-    path: '/check_in/v2/patient_check_ins/d602d9eb-9a31-484f-9637-13ab0b507e0d',
-    method: 'GET',
-    headers: ['user-agent', 'checkin-load/0.1', 'cookie', 'vets_api_session=0123456789abcdef'],
-  }
-  readonly client = new Client(values.target, { pipelining: 1 })
-  constructor(private readonly loop: Loop) {}
-  go(): void {
-    this.client.dispatch(this.opts, this)
-  }
-  onConnect(): void {}
-  onHeaders(): boolean {
-    return true
-  }
-  onData(): boolean {
-    return true
-  }
-  onComplete(): void {
-    this.loop.done++
-    if (!this.loop.stop) queueMicrotask(() => this.go())
-  }
-  onError(): void {}
+const UNDICI_GET: Dispatcher.DispatchOptions = {
+  path: '/check_in/v2/patient_check_ins/d602d9eb-9a31-484f-9637-13ab0b507e0d',
+  method: 'GET',
+  headers: ['user-agent', 'checkin-load/0.1', 'cookie', 'vets_api_session=0123456789abcdef'],
 }
 
 async function measure(mode: Mode): Promise<number> {
-  const loop: Loop = { done: 0, stop: false }
-  const loops = Array.from({ length: CONNECTIONS }, () =>
-    mode === 'undici' ? new UndiciLoop(loop) : new RawLoop(mode, loop),
-  )
-  const cpu0 = process.cpuUsage()
-  for (const l of loops) l.go()
-  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
-  loop.stop = true
-  const cpu = process.cpuUsage(cpu0)
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  for (const l of loops) {
-    if (l instanceof RawLoop) l.close()
-    else await l.client.destroy().catch(() => {})
+  const tally: Tally = { done: 0, stop: false }
+  if (mode === 'undici') {
+    const loops = Array.from(
+      { length: CONNECTIONS },
+      () => new LegacyLoop(new Client(values.target, { pipelining: 1 }), tally, UNDICI_GET),
+    )
+    return requestsPerCpuSecond(loops, tally, SECONDS, () =>
+      Promise.all(loops.map((l) => l.client.destroy().catch(() => {}))),
+    )
   }
-  return loop.done / ((cpu.user + cpu.system) / 1e6)
+  const loops = Array.from({ length: CONNECTIONS }, () => new RawLoop(mode, tally))
+  return requestsPerCpuSecond(loops, tally, SECONDS, async () => {
+    for (const l of loops) l.close()
+  })
 }
 
 const results: Record<Mode, number[]> = { utf8: [], latin1: [], buffer: [], undici: [] }
@@ -113,7 +89,6 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 === 0 ? MODES : [...MODES].reverse()
   for (const mode of order) results[mode].push(await measure(mode))
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 console.log(
   JSON.stringify({
     requestsPerCpuSecond: Object.fromEntries(MODES.map((mode) => [mode, Math.round(median(results[mode]))])),
