@@ -1,24 +1,23 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { pathToFileURL } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { renderCapacityReport } from '../../src/capacity/html.js'
 import { buildVerdict, type CapacityFile, stepRecord } from '../../src/capacity/result.js'
+import { openChartPage } from '../helpers/browser.js'
 import { fakeSearch, PRE_CHECK_IN_SLOW } from './fixtures.js'
 
 /**
  * capacity.html in a real browser (Debian's chromium): it opens from disk with no network, draws
  * its two charts (the knee, achieved vs asked) without a script error, and shows every step.
  */
-const CHROMIUM = '/usr/bin/chromium'
 const dir = mkdtempSync(join(tmpdir(), 'capacity-html-'))
 let browser: Browser | undefined
 let page: Page
-const requests: string[] = []
-const pageErrors: string[] = []
+let requests: string[] = []
+let pageErrors: string[] = []
 
 function file(): CapacityFile {
   const search = fakeSearch(
@@ -85,29 +84,9 @@ function file(): CapacityFile {
 }
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: run scripts/install-system-deps.sh (apt-get install chromium)`,
-  )
   const path = join(dir, 'capacity.html')
   writeFileSync(path, renderCapacityReport(file()))
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  })
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
-  const url = pathToFileURL(path).href
-  page.on('request', (request) => requests.push(request.url()))
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()))
-  await page.goto(url)
-  await page.waitForSelector('html[data-charts-ready]', { timeout: 30_000 })
+  ;({ browser, page, requests, pageErrors } = await openChartPage(path))
 })
 
 after(async () => {

@@ -1,33 +1,27 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { pathToFileURL } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { runConfigSchema } from '../../src/config/schema.js'
 import type { Summary } from '../../src/model/results.js'
 import { rebuildRunFiles } from '../../src/report/index.js'
+import { openChartPage } from '../helpers/browser.js'
 import { synthesizeRun, writeRunFolder } from './fixtures.js'
 
 /**
  * The HTML report in a real browser (Debian's chromium): it opens from disk with no network
  * request at all, draws its charts, shows the numbers of summary.json, and prints.
  */
-const CHROMIUM = '/usr/bin/chromium'
 const parent = mkdtempSync(join(tmpdir(), 'checkin-load-browser-'))
 let browser: Browser
 let page: Page
 let summary: Summary
-const requests: string[] = []
-const pageErrors: string[] = []
+let requests: string[] = []
+let pageErrors: string[] = []
 
 before(async () => {
-  // never skip: a missing browser fails the suite (scripts/install-system-deps.sh installs it)
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: run scripts/install-system-deps.sh (apt-get install chromium)`,
-  )
   const base = synthesizeRun({ seconds: 40, seed: 11, runId: 'base-run' })
   const run = synthesizeRun({
     seconds: 40,
@@ -49,27 +43,7 @@ before(async () => {
   const written = await rebuildRunFiles(dir, { baseline: baseDir })
   summary = JSON.parse(readFileSync(written.files.summary, 'utf8'))
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  })
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
-  const reportUrl = pathToFileURL(written.files.report).href
-  page.on('request', (request) => requests.push(request.url()))
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.route('**/*', (route) =>
-    route.request().url() === reportUrl ? route.continue() : route.abort(),
-  )
-  await page.goto(reportUrl)
-  await page.waitForSelector('html[data-charts-ready]', { timeout: 30_000 })
+  ;({ browser, page, requests, pageErrors } = await openChartPage(written.files.report))
 })
 
 after(async () => {
