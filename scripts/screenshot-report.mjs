@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium } from 'playwright-core'
 
 const root = resolve(import.meta.dirname, '..')
 const args = process.argv.slice(2)
@@ -29,25 +28,10 @@ if (dir === '--synthetic') {
 }
 if (!existsSync(join(dir, 'report.html'))) await report.rebuildRunFiles(dir)
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-})
+// the tests' own way of opening a report offline in Chromium
+const { openChartPage } = await import(pathToFileURL(join(root, 'dist/test/helpers/browser.js')).href)
+const { browser, page } = await openChartPage(join(dir, 'report.html'))
 try {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, deviceScaleFactor: 1 })
-  await page.route('**/*', (route) =>
-    route.request().url().startsWith('file:') ? route.continue() : route.abort(),
-  )
-  await page.goto(pathToFileURL(join(dir, 'report.html')).href)
-  await page.waitForSelector('html[data-charts-ready]')
   // from the top to the endpoint table: the configuration below it makes the picture too long to read
   const bottom = await page.$eval(
     '#endpoints',
