@@ -9,14 +9,16 @@
  *      10 ms, from an access log of $msec), the generator's CPU, and for checkin-load its send lag.
  *
  * nginx is pinned to CPU 1 and every generator to CPU 0 (taskset); R rounds, one of each tool per
- * round, medians reported. Needs nginx, wrk, hey (Debian) and autocannon (npm, a devDependency).
+ * round, medians reported. Needs nginx, wrk, hey (Debian) and autocannon (npm, a devDependency);
+ * the smoothness peers the engine issue names, loadtest (npm, installed by bench/run.sh into
+ * bench/.peers, or LOADTEST_BIN) and Locust (Debian python3-locust), run at the rate when found.
  *
  *   npx tsc -p . && node dist/bench/engine-max.js [--seconds 10] [--rounds 3] [--rate 5000] [--json]
  *     [--skip-max] [--skip-rate] [--only TEXT]   (--only: the tools whose name contains TEXT)
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createSocket } from 'node:dgram'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -48,6 +50,10 @@ const RATE = Number(values.rate)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const DRIVER = join(ROOT, 'dist/bench/engine-rate.js')
 const AUTOCANNON = join(ROOT, 'node_modules/.bin/autocannon')
+/** loadtest 8 (npm): bench/run.sh installs it beside the bench, not as a project dependency */
+const LOADTEST = process.env.LOADTEST_BIN ?? join(ROOT, 'bench/.peers/node_modules/.bin/loadtest')
+const HAS_LOADTEST = existsSync(LOADTEST)
+const HAS_LOCUST = spawnSync('locust', ['--version'], { stdio: 'ignore' }).status === 0
 const PORT = await freePort()
 const STATUS_PORT = await freePort()
 const LOGGED_PORT = await freePort()
@@ -289,7 +295,70 @@ const RATE_TOOLS: readonly { tool: string; run: () => Promise<{ ran: Ran; extra?
         ran: await runPinned('hey', ['-c', '50', '-q', String(RATE / 50), '-z', `${SECONDS}s`, URL_RATE]),
       }),
     },
+    ...(HAS_LOADTEST
+      ? [
+          {
+            tool: 'loadtest -k --rps',
+            run: async () => ({
+              ran: await runPinned(process.execPath, [
+                LOADTEST,
+                '-k',
+                '-c',
+                '50',
+                '--rps',
+                String(RATE),
+                '-t',
+                String(SECONDS),
+                '--quiet',
+                URL_RATE,
+              ]),
+            }),
+          },
+        ]
+      : []),
+    ...(HAS_LOCUST
+      ? [
+          {
+            tool: 'Locust FastHttpUser',
+            run: async () => ({
+              ran: await runPinned('locust', [
+                '-f',
+                locustFile(),
+                '--headless',
+                '-u',
+                '50',
+                '-r',
+                '50',
+                '-t',
+                `${SECONDS}s`,
+                '-H',
+                `http://127.0.0.1:${LOGGED_PORT}`,
+                '--only-summary',
+              ]),
+            }),
+          },
+        ]
+      : []),
   ]
+
+/** 50 Locust users of RATE / 50 requests a second each (constant_throughput), one GET per task. */
+function locustFile(): string {
+  const file = join(dir, 'locustfile.py')
+  writeFileSync(
+    file,
+    [
+      'from locust import constant_throughput, task',
+      'from locust.contrib.fasthttp import FastHttpUser',
+      'class CheckIn(FastHttpUser):',
+      `    wait_time = constant_throughput(${RATE / 50})`,
+      '    @task',
+      '    def sessions(self):',
+      "        self.client.get('/check_in/v2/sessions')",
+      '',
+    ].join('\n'),
+  )
+  return file
+}
 
 /** Server-side smoothness: nginx's count per 10 ms over the steady middle of the run. */
 function smoothness(): { serverRps: number; cv10ms: number } {
@@ -426,12 +495,32 @@ try {
           `| ${r.tool} | ${r.serverRps} | ${r.cv10ms} | ${r.steadyCpuPct}% | ${r.cpuPct}% | ${lag} |`,
         )
       }
-      const ours = rateTable.find((r) => r.tool.startsWith('checkin-load (check-in flows'))?.steadyCpuPct
-      const peers = rateTable.filter((r) => !r.tool.startsWith('checkin-load'))
-      if (ours !== undefined)
+      for (const [peer, why] of [
+        [HAS_LOADTEST, `loadtest: not found at ${LOADTEST} (bench/run.sh installs it)`],
+        [HAS_LOCUST, 'Locust: not installed (bench/run.sh installs Debian python3-locust)'],
+      ] as const)
+        if (!peer) console.log(`| ${why} | | | | | |`)
+      // each tool ran once a round, one after the other: the median of the rounds' own ratios
+      // weighs a round on a busier machine less than the ratio of the medians
+      const pairedMedian = (ours: string, peer: string, figure: 'steadyCpuPct' | 'cv10ms') => {
+        const a = rateRuns.get(ours)
+        const b = rateRuns.get(peer)
+        if (a === undefined || b === undefined) return ''
+        return `${median(a.map((r, i) => r[figure] / b[i]![figure])).toFixed(2)}x`
+      }
+      const peers = rateTable.filter((r) => !r.tool.startsWith('checkin-load')).map((r) => r.tool)
+      for (const ours of rateTable.filter((r) => r.tool.startsWith('checkin-load')).map((r) => r.tool)) {
+        console.log(`${ours}, median of the rounds' ratios:`)
         console.log(
-          `CPU over the steady window, check-in flows vs ${peers.map((r) => `${r.tool} ${(ours / r.steadyCpuPct).toFixed(2)}x`).join(', ')}`,
+          `  CPU (steady window) vs ${peers.map((p) => `${p} ${pairedMedian(ours, p, 'steadyCpuPct')}`).join(', ')}`,
         )
+        console.log(
+          `  CV per 10 ms vs ${peers
+            .filter((p) => !p.startsWith('autocannon') && !p.startsWith('hey'))
+            .map((p) => `${p} ${pairedMedian(ours, p, 'cv10ms')}`)
+            .join(', ')}`,
+        )
+      }
     }
   }
 } finally {

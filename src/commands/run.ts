@@ -22,6 +22,7 @@ import {
   redactConfig,
   SeriesWriter,
   startExporters,
+  warmUpFolds,
 } from '../metrics/index.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
 import { startMockProcess } from '../mock/process.js'
@@ -540,8 +541,9 @@ async function execute(
 
 /**
  * Warms up the engine (src/engine/warmup.ts), then the per-second pipeline on what the warm-up
- * recorded: a few folds through a throwaway summary and chart, threshold check included. Cold, the
- * first seconds' pipeline took 5–18 ms a piece (compiling), enough to hold back arrivals.
+ * recorded: the folds of warmUpFolds (src/metrics/recorder.ts) through a throwaway summary and chart,
+ * threshold check included. Cold, the first seconds' pipeline took 5–18 ms a piece (compiling),
+ * enough to hold back arrivals.
  */
 async function warmUpRun(
   profile: Profile,
@@ -562,20 +564,10 @@ async function warmUpRun(
     profile: {},
     endpoints: [...endpoints],
   })
-  const health = { eventLoopLagMsP99: 0, cpuPct: 0, rssMb: 0, inFlight: 0 }
-  for (let t = 0; t < 3; t++) {
-    // the first fold has the warm-up's requests; the next ones a few hundred made-up answers
-    if (t > 0)
-      for (let i = 0; i < 300 * endpoints.length; i++) {
-        const endpoint = i % endpoints.length
-        recorder.sent(endpoint, i, i + 0.1)
-        recorder.response(endpoint, 200, -1, i, i + 0.1, i + 1 + (i % 97) / 10)
-      }
-    const folded = recorder.foldSecond(t, 1, health, true)
-    for (const piece of folded.encoding) piece()
+  for (const folded of warmUpFolds(recorder)) {
     for (const piece of accumulator.addPieces(folded.second, decoded(folded.second, folded.histograms)))
       piece()
-    findAbort(thresholds, accumulator.summary, (t + 1) * 1000)
+    findAbort(thresholds, accumulator.summary, (folded.second.t + 1) * 1000)
   }
 }
 

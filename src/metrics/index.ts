@@ -13,6 +13,12 @@ export {
 } from './exporters.js'
 export { GeneratorMonitor, TRUST_LIMITS } from './health.js'
 export type { RunObserver } from './observer.js'
-export { type FoldedSecond, Recorder, type SecondHistograms } from './recorder.js'
+export {
+  type FoldedSecond,
+  Recorder,
+  type SecondHistograms,
+  WARM_UP_FOLDS,
+  warmUpFolds,
+} from './recorder.js'
 export { isSecretHeader, REDACTED, redactConfig, redactHeaders } from './redact.js'
 export { SeriesWriter } from './series-writer.js'

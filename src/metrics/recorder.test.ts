@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { ERROR_KINDS } from '../model/error-kinds.js'
 import { decodeHistogram } from '../model/histogram.js'
 import { seriesSecondSchema } from '../model/results.js'
-import { Recorder } from './recorder.js'
+import { Recorder, WARM_UP_FOLDS, warmUpFolds } from './recorder.js'
 
 const HEALTH = { eventLoopLagMsP99: 0.5, cpuPct: 12, rssMb: 80, inFlight: 3 }
 const kind = (k: (typeof ERROR_KINDS)[number]) => ERROR_KINDS.indexOf(k)
@@ -115,4 +115,38 @@ test('deferred encoding: the line is complete once its pieces ran, and equals an
   assert.notEqual(deferred.second.endpoints.a!.latency, '')
   assert.equal(decodeHistogram(deferred.second.endpoints.b!.sendLag).totalCount, 25)
   seriesSecondSchema.parse(deferred.second)
+})
+
+test('each fold holds only its own second, through the double buffer and seconds without values', () => {
+  const recorder = new Recorder(['a', 'b'])
+  const counts = [3, 0, 5, 7, 0, 2]
+  counts.forEach((n, t) => {
+    for (let i = 0; i < n; i++) recorder.response(0, 200, -1, i, i, i + 1 + t)
+    const folded = recorder.foldSecond(t, 1, HEALTH)
+    const latency = folded.histograms.get('a')!.latency
+    assert.equal(latency.totalCount, n, `second ${t}`)
+    if (n > 0) assert.equal(Math.round(latency.minNonZeroValue / 1000), 1 + t)
+    assert.equal(decodeHistogram(folded.second.endpoints.a!.latency).totalCount, n)
+    assert.equal(folded.histograms.get('b')!.latency.totalCount, 0)
+  })
+})
+
+test('warmUpFolds: the asked number of folds, each with 300 made-up answers per endpoint, encoded', () => {
+  const recorder = new Recorder(['a', 'b', 'c'])
+  const folds = [...warmUpFolds(recorder, 4)]
+  assert.equal(folds.length, 4)
+  assert.deepEqual(
+    folds.map((f) => f.second.t),
+    [0, 1, 2, 3],
+  )
+  for (const folded of folds) {
+    for (const id of ['a', 'b', 'c']) {
+      const stats = folded.second.endpoints[id]!
+      assert.equal(stats.requests, 300)
+      assert.equal(stats.ok, 300)
+      assert.equal(decodeHistogram(stats.latency).totalCount, 300)
+      assert.equal(decodeHistogram(stats.sendLag).totalCount, 300)
+    }
+  }
+  assert.equal(WARM_UP_FOLDS, [...warmUpFolds(new Recorder(['a']))].length)
 })
