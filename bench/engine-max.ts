@@ -472,13 +472,22 @@ try {
         `| ${r.tool} | ${r.toolRps} | ${r.serverRps} | ${vs(autocannon)} | ${vs(wrk)} | ${r.cpuPct}% | ${perCpu} |`,
       )
     }
+    // the tools ran one after the other in each round: the rounds' own ratios, and their median
+    const plainRuns = maxRuns.get('checkin-load (check-in flows)')
+    for (const peer of ['autocannon', 'wrk']) {
+      const peerRuns = maxRuns.get(peer)
+      if (plainRuns === undefined || peerRuns === undefined) continue
+      const ratios = plainRuns.map((r, i) => r.serverRps / peerRuns[i]!.serverRps)
+      console.log(
+        `check-in flows vs ${peer}, per round ${ratios.map((r) => r.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}x`,
+      )
+    }
     const plain = maxTable.find((r) => r.tool === 'checkin-load (check-in flows)')?.serverRps
     const monitored = maxTable.find((r) => r.tool === MONITORED)?.serverRps
     if (plain && monitored) {
       // the two ran back to back in each round: the median of the rounds' own ratios is less
       // sensitive to a round on a busier machine than the ratio of the medians
-      const plainRuns = maxRuns.get('checkin-load (check-in flows)')!
-      const ratios = maxRuns.get(MONITORED)!.map((r, i) => r.serverRps / plainRuns[i]!.serverRps)
+      const ratios = maxRuns.get(MONITORED)!.map((r, i) => r.serverRps / plainRuns![i]!.serverRps)
       console.log(
         `\nExporters on (Prometheus scraped every 1 s, DogStatsD): medians ${monitored} req/s vs ${plain} without = ${(monitored / plain).toFixed(3)}x; per round ${ratios.map((r) => r.toFixed(3)).join(' ')}, median ${median(ratios).toFixed(3)}x`,
       )
