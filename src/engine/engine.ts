@@ -8,6 +8,7 @@ import { classifyError, classifyStatus, ERROR_KIND_INDEX } from './classify.js'
 import { ConnectionPool, type PoolConnection, type Transport } from './connections.js'
 import { CookieJar, isSetCookieName } from './cookies.js'
 import { type CompiledFlow, type CompiledStep, compileFlows } from './flows.js'
+import { type ClockKind, clockFromEnv, PreciseClock } from './precise-clock.js'
 import type { RawHandler } from './raw/connection.js'
 import {
   buildRawRequest,
@@ -79,6 +80,12 @@ export interface EngineOptions {
    * default from CHECKIN_LOAD_TRANSPORT, else `raw`
    */
   readonly transport?: Transport
+  /**
+   * how the clock loop wakes for an arrival due within 2 ms: `timer` (Node's, 0–1.1 ms late) or
+   * `precise` (a worker thread, ~0.1 ms late, more CPU: src/engine/precise-clock.ts); default from
+   * CHECKIN_LOAD_CLOCK, else `timer`
+   */
+  readonly clock?: ClockKind
   /** per-visit template values; default: none (templates must not use variables) */
   readonly data?: VisitDataSource
   readonly sink: RequestSink
@@ -111,6 +118,10 @@ const DEFAULT_MAX_CONNECTIONS = 1024
 const MAX_CONNECTING = 16
 /** a request waiting this long for a connection makes the pool open more (ms) */
 const GROW_AFTER_MS = 3
+/** a wake-up due sooner than this goes to the precise clock, a later one to a timer */
+const PRECISE_WITHIN_MS = 2
+/** the least time between two precise wake-ups (ms) */
+const PRECISE_EVERY_MS = 0.25
 
 type Phase = 'idle' | 'running' | 'draining' | 'done'
 
@@ -273,6 +284,9 @@ export class Engine {
   private rejectRun: ((error: unknown) => void) | undefined
   /** flows in flight */
   inFlight = 0
+  /** sub-millisecond wake-ups for arrivals due within the next 2 ms (see PreciseClock) */
+  private readonly clock: PreciseClock | undefined
+  private preciseWokeMs = Number.NEGATIVE_INFINITY
 
   constructor(options: EngineOptions) {
     const url = new URL(options.target)
@@ -318,10 +332,17 @@ export class Engine {
       ...(options.transport !== undefined && { transport: options.transport }),
       onAvailable: () => this.sendWaiting(),
     })
+    this.clock =
+      (options.clock ?? clockFromEnv()) === 'precise' ? new PreciseClock(() => this.preciseWake()) : undefined
     this.rawRequests =
       this.pool.transport === 'raw'
         ? this.flows.map((flow) => flow.steps.map((step) => buildRawRequest(step, url.host)))
         : []
+  }
+
+  /** how the clock loop wakes */
+  get clockKind(): ClockKind {
+    return this.clock === undefined ? 'timer' : 'precise'
   }
 
   /** the HTTP/1.1 client in use */
@@ -468,8 +489,25 @@ export class Engine {
       if (growDue < due) due = growDue
     }
     const delay = due - now
+    if (this.clock !== undefined && delay < PRECISE_WITHIN_MS) {
+      // at most one wake-up per PRECISE_EVERY_MS: a dense stream leaves a few arrivals per wake-up
+      this.clock.wakeAt(this.t0 + Math.max(due, this.preciseWokeMs + PRECISE_EVERY_MS))
+      // a net under the worker: it cannot stop the loop
+      this.timer = setTimeout(this.tick, PRECISE_WITHIN_MS + 3)
+      return
+    }
+    this.clock?.cancel()
     // Node's timers have 1 ms granularity: sleep the whole milliseconds, release what is due on waking.
     this.timer = setTimeout(this.tick, delay > 1 ? Math.floor(delay) : 1)
+  }
+
+  private preciseWake(): void {
+    this.preciseWokeMs = this.now()
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    if (this.immediate === undefined) this.tick()
   }
 
   /** Runs the loop as soon as possible (drain finished, stop, abort). */
@@ -501,6 +539,7 @@ export class Engine {
 
   private finish(now: number): void {
     this.phase = 'done'
+    void this.clock?.close()
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.immediate !== undefined) clearImmediate(this.immediate)
     this.timer = undefined
@@ -547,6 +586,7 @@ export class Engine {
 
   private fail(error: unknown): void {
     this.phase = 'done'
+    void this.clock?.close()
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.pool.destroy().catch(() => {})
     this.rejectRun?.(error)

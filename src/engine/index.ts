@@ -15,6 +15,7 @@ export { TRANSPORTS, type Transport, transportFromEnv } from './connections.js'
 export { CookieJar } from './cookies.js'
 export { Engine, type EngineOptions, type EngineResult } from './engine.js'
 export { type CompiledFlow, type CompiledStep, compileFlows, USER_AGENT } from './flows.js'
+export { type ClockKind, clockFromEnv, PreciseClock } from './precise-clock.js'
 export { createRng, type Rng, randomSeed, Sfc32 } from './rng.js'
 export {
   type CompiledTemplate,

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict'
+import { performance } from 'node:perf_hooks'
+import { test } from 'node:test'
+import { clockFromEnv, PreciseClock } from '../../src/engine/index.js'
+import { ConfigError } from '../../src/errors.js'
+import { okHandler, oneStepFlow, runEngine, startServer, totals } from './helpers.js'
+
+/**
+ * The precise clock (a worker thread in Atomics.wait): never early, one wake-up per request, a
+ * later request only moves the wake-up, an earlier one brings it forward; and the engine on it
+ * sends exactly what the schedule asks and lets the process exit. Clocks are asserted loosely
+ * (a busy 2-core machine), counts and orderings exactly.
+ */
+function wakeUps(clock: (onWake: () => void) => PreciseClock) {
+  const times: number[] = []
+  const c = clock(() => times.push(performance.now()))
+  return { clock: c, times }
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+test('CHECKIN_LOAD_CLOCK picks the clock; timer by default; anything else is refused', () => {
+  assert.equal(clockFromEnv({}), 'timer')
+  assert.equal(clockFromEnv({ CHECKIN_LOAD_CLOCK: '' }), 'timer')
+  assert.equal(clockFromEnv({ CHECKIN_LOAD_CLOCK: 'precise' }), 'precise')
+  assert.throws(() => clockFromEnv({ CHECKIN_LOAD_CLOCK: 'fast' }), ConfigError)
+})
+
+test('a wake-up comes once, never before the time asked; a later request moves it', async () => {
+  const { clock, times } = wakeUps((onWake) => new PreciseClock(onWake))
+  try {
+    await settle(100) // the worker starts
+    const asked = performance.now() + 20
+    clock.wakeAt(asked)
+    await settle(150)
+    assert.equal(times.length, 1)
+    assert.ok(times[0]! >= asked, `woke ${(asked - times[0]!).toFixed(3)} ms early`)
+    assert.ok(times[0]! - asked < 100, `woke ${(times[0]! - asked).toFixed(1)} ms late`)
+
+    const first = performance.now() + 10
+    clock.wakeAt(first)
+    const moved = performance.now() + 40
+    clock.wakeAt(moved)
+    await settle(200)
+    assert.equal(times.length, 2)
+    assert.ok(times[1]! >= moved, 'the later request replaced the earlier one')
+  } finally {
+    await clock.close()
+  }
+})
+
+test('an earlier request brings the wake-up forward; cancel() leaves none', async () => {
+  const { clock, times } = wakeUps((onWake) => new PreciseClock(onWake))
+  try {
+    await settle(100)
+    const late = performance.now() + 400
+    clock.wakeAt(late)
+    const early = performance.now() + 15
+    clock.wakeAt(early)
+    await settle(200)
+    assert.equal(times.length, 1)
+    assert.ok(times[0]! >= early && times[0]! < late, 'woken for the earlier time, before the later')
+
+    clock.wakeAt(performance.now() + 20)
+    clock.cancel()
+    await settle(150)
+    assert.equal(times.length, 1, 'nothing after cancel()')
+  } finally {
+    await clock.close()
+  }
+})
+
+test('the engine on the precise clock: exactly the arrivals asked, all answered, and it ends', async () => {
+  const server = await startServer(okHandler)
+  try {
+    const { seconds, engine, result } = await runEngine({
+      target: server.url,
+      flows: [oneStepFlow(60 * 400)],
+      stages: [{ durationMs: 1500, target: 1 }],
+      startShare: 1,
+      scale: 1,
+      arrival: 'constant',
+      seed: 1,
+      maxInFlight: 1000,
+      timeoutMs: 5000,
+      clock: 'precise',
+    })
+    assert.equal(engine.clockKind, 'precise')
+    const ping = totals(seconds, 'ping')
+    assert.equal(result.arrivals, 600)
+    assert.equal(ping.asked, 600)
+    assert.equal(ping.ok, 600)
+  } finally {
+    await server.close()
+  }
+})
