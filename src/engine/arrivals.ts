@@ -101,7 +101,11 @@ export class StageCursor {
       const to = stage.target
       const stageArea = ((this.from + to) / 2) * d
       const a = area - this.areaBefore
-      if (a <= stageArea && stageArea > 0) return this.startMs + solveWithinStage(this.from, to, d, a)
+      // within a rounding of the stage's end counts as in it: the stage sums can fall a few ulps
+      // short of the whole area (shareIntegralMs adds in another order), and after a ramp to 0
+      // that would put the last arrival at "never"
+      if (stageArea > 0 && a <= stageArea + ROUNDING * Math.max(1, area))
+        return this.startMs + solveWithinStage(this.from, to, d, Math.min(a, stageArea))
       this.areaBefore += stageArea
       this.startMs += d
       this.from = to
@@ -120,6 +124,9 @@ export class StageCursor {
     return this.timeAt(area)
   }
 }
+
+/** relative rounding tolerated between sums of stage areas (doubles: ~1e-16 per addition) */
+const ROUNDING = 1e-12
 
 /** x in [0, d] with ∫₀ˣ (from + (to - from) u / d) du = a, for a share moving linearly from→to over d. */
 function solveWithinStage(from: number, to: number, d: number, a: number): number {

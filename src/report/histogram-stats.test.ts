@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { fuzzParameters } from '../../test/helpers/fuzz.js'
 import {
   decodeHistogram,
   encodeHistogram,
@@ -32,7 +33,7 @@ test('histogramStats equals hdr-histogram-js on random histograms (recorded and 
         }
       },
     ),
-    { numRuns: 150, seed: 20_261_127 },
+    fuzzParameters(150, 10),
   )
 })
 

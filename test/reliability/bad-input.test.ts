@@ -19,6 +19,7 @@ import { type RunConfigInput, runConfigSchema } from '../../src/config/schema.js
 import { parseThreshold } from '../../src/config/thresholds.js'
 import { isCheckinLoadError } from '../../src/errors.js'
 import { runCli, tempDir } from '../faults/run-cli.js'
+import { FUZZ_RUNS_FACTOR, FUZZ_SEED } from '../helpers/fuzz.js'
 
 /**
  * Bad input everywhere: every parser of what users type (durations, numbers, stages, headers,
@@ -30,10 +31,9 @@ import { runCli, tempDir } from '../faults/run-cli.js'
 const dir = tempDir('bad-input')
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-// A fixed seed keeps CI deterministic (a random one failed a landing on a case found once in
-// hundreds of runs); fuzz wider by hand with CHECKIN_LOAD_FUZZ_SEED and CHECKIN_LOAD_FUZZ_RUNS.
-const SEED = Number(process.env.CHECKIN_LOAD_FUZZ_SEED ?? 20_261_127)
-const RUNS_FACTOR = Number(process.env.CHECKIN_LOAD_FUZZ_RUNS ?? 1)
+// fixed seeds (test/helpers/fuzz.ts); CHECKIN_LOAD_FUZZ_SEED / CHECKIN_LOAD_FUZZ_RUNS widen them
+const SEED = FUZZ_SEED
+const RUNS_FACTOR = FUZZ_RUNS_FACTOR
 const RUNS = { numRuns: 400 * RUNS_FACTOR, seed: SEED }
 
 /** Pieces of every grammar the parsers read, and characters that trip parsers up. */

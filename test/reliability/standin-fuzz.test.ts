@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import { buildMockApp, type MockServer, startMockServer } from '../../src/mock/index.js'
+import { FUZZ_RUNS_FACTOR, FUZZ_SEED } from '../helpers/fuzz.js'
 
 /**
  * The stand-in fuzzed: random methods, paths, queries, headers, cookies and bodies (some shaped
@@ -18,10 +19,9 @@ import { buildMockApp, type MockServer, startMockServer } from '../../src/mock/i
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-// A fixed seed keeps CI deterministic (a random one failed a landing on a case found once in
-// hundreds of runs); fuzz wider by hand with CHECKIN_LOAD_FUZZ_SEED and CHECKIN_LOAD_FUZZ_RUNS.
-const SEED = Number(process.env.CHECKIN_LOAD_FUZZ_SEED ?? 20_261_127)
-const RUNS_FACTOR = Number(process.env.CHECKIN_LOAD_FUZZ_RUNS ?? 1)
+// fixed seeds (test/helpers/fuzz.ts); CHECKIN_LOAD_FUZZ_SEED / CHECKIN_LOAD_FUZZ_RUNS widen them
+const SEED = FUZZ_SEED
+const RUNS_FACTOR = FUZZ_RUNS_FACTOR
 const UUIDS = [
   'd602d9eb-9a31-484f-9637-13ab0b507e0d',
   '5d5a26cd-fb0b-4c5b-8bc6-1b8d1dd4b2c3',

@@ -8,6 +8,7 @@ import { type MockServer, startMockServer } from '../../src/mock/index.js'
 import { rebuildSummary } from '../../src/report/index.js'
 import { parseLine } from '../../src/report/series.js'
 import { runCli, runDirs, said, tempDir } from '../faults/run-cli.js'
+import { fuzzParameters } from '../helpers/fuzz.js'
 
 /**
  * A series.ndjson cut at any byte (a crash mid-write, a copy cut short) never breaks the reader:
@@ -73,7 +74,7 @@ test('cut anywhere after the header: rebuilt up to the last whole line, the torn
       assert.equal(rebuilt.summary.endReason === 'incomplete', !ended, `cut at ${cut}`)
       if (ended) assert.deepEqual(rebuilt.summary.total, full.summary.total)
     }),
-    { numRuns: 60, seed: 20_261_127 },
+    fuzzParameters(60, 20),
   )
 })
 
@@ -87,7 +88,7 @@ test('cut inside the header: a results error that says so (never another excepti
         return true
       })
     }),
-    { numRuns: 30, seed: 20_261_127 },
+    fuzzParameters(30, 21),
   )
 })
 
