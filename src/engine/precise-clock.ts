@@ -43,7 +43,7 @@ for (;;) {
   const generation = Atomics.load(control, 0)
   if (generation < 0) break
   const wait = due[0] - (origin + performance.now())
-  if (wait > 0.02) {
+  if (wait > 0) {
     // until the time asked, or sooner if the main thread asks for an earlier one
     Atomics.wait(control, 0, generation, wait)
     continue
