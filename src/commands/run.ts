@@ -7,7 +7,14 @@ import { type FleetResult, ShardFleet, workersOf } from '../cluster/fleet.js'
 import type { RunConfig } from '../config/schema.js'
 import { readCaFile, resolveHeaders } from '../config/target-access.js'
 import type { ThresholdSpec } from '../config/thresholds.js'
-import { Engine, type EngineResult, randomSeed, type VisitDataSource } from '../engine/index.js'
+import {
+  clockFromEnv,
+  Engine,
+  type EngineResult,
+  randomSeed,
+  transportFromEnv,
+  type VisitDataSource,
+} from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
 import { CheckinLoadError, ConfigError, EXIT, isCheckinLoadError, UsageError } from '../errors.js'
 import {
@@ -327,6 +334,8 @@ async function execute(
     const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
     const recorder = new Recorder(endpoints)
     const seriesWriter = series
+    // the HTTP client and the clock, chosen by environment as every shard's engine does: recorded
+    const engineChoices = { transport: transportFromEnv(), clock: clockFromEnv() }
     const hooks = {
       onStart(startedAtMs: number) {
         const header: SeriesHeader = {
@@ -337,7 +346,7 @@ async function execute(
           startedAt: new Date(startedAtMs).toISOString(),
           startedAtMs,
           ...(config.shard !== undefined && { shard: config.shard }),
-          config: redactConfig({ ...config, seed }),
+          config: redactConfig({ ...config, seed, ...engineChoices }),
           profile: profileRecord(profile, derived),
           endpoints,
         }

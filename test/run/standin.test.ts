@@ -56,6 +56,9 @@ test('vets-api-checkin against the embedded stand-in: counts follow the profile 
     const saved = JSON.parse(readFileSync(join(outcome.runDir, 'summary.json'), 'utf8'))
     assert.equal(saved.runId, 'standin')
     assert.equal(saved.config.seed, 5)
+    // which HTTP client and clock made the figures (the defaults here)
+    assert.equal(saved.config.transport, 'raw')
+    assert.equal(saved.config.clock, 'timer')
   } finally {
     rmSync(out, { recursive: true, force: true })
   }
