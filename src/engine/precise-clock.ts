@@ -60,7 +60,7 @@ export class PreciseClock {
   private readonly due: Float64Array
   private readonly worker: Worker
   private generation = 0
-  /** the time last asked (epoch ms); Infinity once answered: the worker is parked */
+  /** the time the worker sleeps towards (epoch ms); Infinity once answered or cancelled: it sleeps until asked */
   private askedAt = Number.POSITIVE_INFINITY
   private closed = false
 
@@ -95,10 +95,14 @@ export class PreciseClock {
     Atomics.notify(this.control, 0)
   }
 
-  /** No wake-up pending: the worker, when it wakes, finds nothing due. */
+  /**
+   * No wake-up pending: the worker, when it wakes, finds nothing due and sleeps until asked, so
+   * the next request must wake it (whatever time it asks for).
+   */
   cancel(): void {
     if (this.closed) return
     this.due[0] = Number.POSITIVE_INFINITY
+    this.askedAt = Number.POSITIVE_INFINITY
   }
 
   close(): Promise<number> {

@@ -61,7 +61,7 @@ test('a wake-up comes once, never before the time asked; a later request moves i
   }
 })
 
-test('an earlier request brings the wake-up forward; cancel() leaves none', async () => {
+test('an earlier request brings the wake-up forward; cancel() leaves none, and the next comes', async () => {
   const { clock, times } = wakeUps()
   try {
     await settle(100)
@@ -80,6 +80,13 @@ test('an earlier request brings the wake-up forward; cancel() leaves none', asyn
     clock.cancel()
     await settle(300)
     assert.equal(times.length, 1, 'nothing after cancel()')
+    // the worker woke at the cancelled time, found nothing and sleeps until asked: a request for a
+    // later time than the cancelled one must still reach it
+    const after = performance.now() + 20
+    clock.wakeAt(after)
+    await waitFor(() => times.length > 1, 3000)
+    assert.equal(times.length, 2, 'woken after a cancel')
+    assert.ok(times[1]! >= after - ORIGINS_MS)
   } finally {
     await clock.close()
   }
