@@ -106,10 +106,6 @@ for (let i = 1; i < wakeUps.length; i++) {
 console.log(
   `this machine's setTimeout(1) over 10 s: ${wakeUps.length} wake-ups, gaps > 2 ms ${(over2 / 10).toFixed(1)}/s, > 5 ms ${(over5 / 10).toFixed(1)}/s`,
 )
-const onThisMachine = (flows: readonly Flow[]) => {
-  let sum = 0
-  for (let i = 0; i < 20; i++) sum += cv(0, 0, flows, wakeUps)
-  return sum / 20
-}
+const onThisMachine = (flows: readonly Flow[]) => average(() => cv(0, 0, flows, wakeUps))
 console.log(`  ${'check-in flows, these wake-ups'.padEnd(30)} ${onThisMachine(checkinFlows).toFixed(3)}`)
 console.log(`  ${'one GET per arrival, same'.padEnd(30)} ${onThisMachine(oneGet).toFixed(3)}`)

@@ -334,7 +334,8 @@ async function execute(
     const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
     const recorder = new Recorder(endpoints)
     const seriesWriter = series
-    // the HTTP client and the clock, chosen by environment as every shard's engine does: recorded
+    // the HTTP client and the clock, chosen by environment (as every shard's engine does): the
+    // engine below runs on them and the header records them
     const engineChoices = { transport: transportFromEnv(), clock: clockFromEnv() }
     const hooks = {
       onStart(startedAtMs: number) {
@@ -423,6 +424,7 @@ async function execute(
             ...(ca !== undefined && { ca }),
             insecure: config.insecure,
             data,
+            ...engineChoices,
             sink: recorder,
             hooks: {
               onStart: hooks.onStart,

@@ -19,7 +19,7 @@ import { type RunConfigInput, runConfigSchema } from '../../src/config/schema.js
 import { parseThreshold } from '../../src/config/thresholds.js'
 import { isCheckinLoadError } from '../../src/errors.js'
 import { runCli, tempDir } from '../faults/run-cli.js'
-import { FUZZ_RUNS_FACTOR, FUZZ_SEED } from '../helpers/fuzz.js'
+import { fuzzParameters } from '../helpers/fuzz.js'
 
 /**
  * Bad input everywhere: every parser of what users type (durations, numbers, stages, headers,
@@ -31,10 +31,7 @@ import { FUZZ_RUNS_FACTOR, FUZZ_SEED } from '../helpers/fuzz.js'
 const dir = tempDir('bad-input')
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-// fixed seeds (test/helpers/fuzz.ts); CHECKIN_LOAD_FUZZ_SEED / CHECKIN_LOAD_FUZZ_RUNS widen them
-const SEED = FUZZ_SEED
-const RUNS_FACTOR = FUZZ_RUNS_FACTOR
-const RUNS = { numRuns: 400 * RUNS_FACTOR, seed: SEED }
+const RUNS = fuzzParameters(400)
 
 /** Pieces of every grammar the parsers read, and characters that trip parsers up. */
 const TOKENS = [
@@ -396,7 +393,7 @@ test('the command line: any flags and values exit 0 or 2, with one or two lines 
       { maxLength: 4 },
     )
     .map((pairs) => ['config', ...pairs.flat()])
-  const argvs = fc.sample(argv, { numRuns: 300, seed: SEED })
+  const argvs = fc.sample(argv, fuzzParameters(300))
   // one process runs main() on every argv (a spawn each would take minutes); it captures each output
   const harness = join(dir, 'harness.mjs')
   const mainUrl = pathToFileURL(join(import.meta.dirname, '../../src/cli/main.js')).href

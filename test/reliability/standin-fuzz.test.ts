@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import { buildMockApp, type MockServer, startMockServer } from '../../src/mock/index.js'
-import { FUZZ_RUNS_FACTOR, FUZZ_SEED } from '../helpers/fuzz.js'
+import { FUZZ_SEED, fuzzParameters } from '../helpers/fuzz.js'
 
 /**
  * The stand-in fuzzed: random methods, paths, queries, headers, cookies and bodies (some shaped
@@ -19,9 +19,6 @@ import { FUZZ_RUNS_FACTOR, FUZZ_SEED } from '../helpers/fuzz.js'
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-// fixed seeds (test/helpers/fuzz.ts); CHECKIN_LOAD_FUZZ_SEED / CHECKIN_LOAD_FUZZ_RUNS widen them
-const SEED = FUZZ_SEED
-const RUNS_FACTOR = FUZZ_RUNS_FACTOR
 const UUIDS = [
   'd602d9eb-9a31-484f-9637-13ab0b507e0d',
   '5d5a26cd-fb0b-4c5b-8bc6-1b8d1dd4b2c3',
@@ -202,7 +199,7 @@ const heapMb = () => {
   return process.memoryUsage().heapUsed / 1_048_576
 }
 
-test(`app.inject(): thousands of random requests, never a 5xx, heap flat (seed ${SEED})`, async (t) => {
+test(`app.inject(): thousands of random requests, never a 5xx, heap flat (seed ${FUZZ_SEED})`, async (t) => {
   const statuses = new Map<number, number>()
   const run = async (numRuns: number, seed: number) =>
     fc.assert(
@@ -213,9 +210,9 @@ test(`app.inject(): thousands of random requests, never a 5xx, heap flat (seed $
       }),
       { numRuns, seed },
     )
-  await run(1000, SEED) // warm: routes, label sets and the per-uuid store fill up
+  await run(1000, FUZZ_SEED) // warm: routes, label sets and the per-uuid store fill up
   const before = heapMb()
-  await run(3000, SEED + 1)
+  await run(3000, FUZZ_SEED + 1)
   const grown = heapMb() - before
   t.diagnostic(`statuses ${JSON.stringify(Object.fromEntries(statuses))}; heap +${grown.toFixed(1)} MB`)
   assert.ok(grown < 15, `heap grew ${grown.toFixed(1)} MB over 3000 requests`)
@@ -226,7 +223,7 @@ test(`app.inject(): thousands of random requests, never a 5xx, heap flat (seed $
 })
 
 test('over real HTTP: a few hundred random requests and raw malformed bytes, never a 5xx, still serving', async () => {
-  const samples = fc.sample(fuzzRequest, { numRuns: 300 * RUNS_FACTOR, seed: SEED + 2 })
+  const samples = fc.sample(fuzzRequest, fuzzParameters(300, 2))
   const statuses: number[] = []
   // eight at a time: concurrency without flooding a busy machine
   for (let i = 0; i < samples.length; i += 8) {
@@ -263,7 +260,7 @@ test('over real HTTP: a few hundred random requests and raw malformed bytes, nev
       fc.constant('POST /check_in/v2/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"sess'),
       fc.constant('GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'),
     ),
-    { numRuns: 40 * RUNS_FACTOR, seed: SEED + 3 },
+    fuzzParameters(40, 3),
   )
   for (const bytes of raw) {
     const answer = await new Promise<string>((resolve) => {
