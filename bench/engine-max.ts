@@ -246,6 +246,7 @@ interface RateResult {
   tool: string
   serverRps: number
   cv10ms: number
+  cv1ms: number
   cpuPct: number
   steadyCpuPct: number
   sendLagP99Ms?: number
@@ -370,24 +371,32 @@ function locustFile(): string {
   return file
 }
 
-/** Server-side smoothness: nginx's count per 10 ms over the steady middle of the run. */
-function smoothness(): { serverRps: number; cv10ms: number } {
+/**
+ * Server-side smoothness: the coefficient of variation of nginx's count per 10 ms and per 1 ms
+ * over the steady middle of the run. Per 10 ms is the issue's figure; per 1 ms shows what it
+ * cannot: a tool that sends one burst every 10 ms (hey) is perfectly even per 10 ms.
+ */
+function smoothness(): { serverRps: number; cv10ms: number; cv1ms: number } {
   const stamps = readFileSync(accessLog, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => Math.round(Number(line) * 1000))
-  if (stamps.length === 0) return { serverRps: 0, cv10ms: Number.NaN }
+  if (stamps.length === 0) return { serverRps: 0, cv10ms: Number.NaN, cv1ms: Number.NaN }
   const first = Math.min(...stamps.slice(0, 1000))
   const last = Math.max(...stamps.slice(-1000))
   // skip the first and the last second (start-up, drain)
   const from = first + 1000
   const to = last - 1000
-  const bins = new Array(Math.max(1, Math.floor((to - from) / 10))).fill(0)
-  for (const ms of stamps)
-    if (ms >= from && ms < from + bins.length * 10) bins[Math.floor((ms - from) / 10)]++
-  const mean = bins.reduce((a, b) => a + b, 0) / bins.length
-  const sd = Math.sqrt(bins.reduce((a, b) => a + (b - mean) ** 2, 0) / bins.length)
-  return { serverRps: Math.round(mean * 100), cv10ms: Math.round((sd / mean) * 1000) / 1000 }
+  const cvPer = (binMs: number) => {
+    const bins = new Array(Math.max(1, Math.floor((to - from) / binMs))).fill(0)
+    for (const ms of stamps)
+      if (ms >= from && ms < from + bins.length * binMs) bins[Math.floor((ms - from) / binMs)]++
+    const mean = bins.reduce((a, b) => a + b, 0) / bins.length
+    const sd = Math.sqrt(bins.reduce((a, b) => a + (b - mean) ** 2, 0) / bins.length)
+    return { mean, cv: Math.round((sd / mean) * 1000) / 1000 }
+  }
+  const per10 = cvPer(10)
+  return { serverRps: Math.round(per10.mean * 100), cv10ms: per10.cv, cv1ms: cvPer(1).cv }
 }
 
 const median = (xs: readonly number[]) => {
@@ -452,6 +461,7 @@ try {
     tool,
     serverRps: median(runs.map((r) => r.serverRps)),
     cv10ms: median(runs.map((r) => r.cv10ms)),
+    cv1ms: median(runs.map((r) => r.cv1ms)),
     cpuPct: median(runs.map((r) => r.cpuPct)),
     steadyCpuPct: median(runs.map((r) => r.steadyCpuPct)),
     ...(runs[0]!.sendLagP99Ms !== undefined && {
@@ -505,23 +515,23 @@ try {
     if (rateTable.length > 0) {
       console.log(`\nAt ${RATE} req/s asked: nginx's count per 10 ms (steady middle), generator CPU`)
       console.log(
-        `| tool | req/s (nginx) | CV per 10 ms | CPU, ${STEADY_FROM_S} s to ${SECONDS - 1} s | CPU, whole process | send lag p99 |`,
+        `| tool | req/s (nginx) | CV per 10 ms | CV per 1 ms | CPU, ${STEADY_FROM_S} s to ${SECONDS - 1} s | CPU, whole process | send lag p99 |`,
       )
-      console.log('|---|---:|---:|---:|---:|---:|')
+      console.log('|---|---:|---:|---:|---:|---:|---:|')
       for (const r of rateTable) {
         const lag = 'sendLagP99Ms' in r ? `${r.sendLagP99Ms} ms` : '(not measured)'
         console.log(
-          `| ${r.tool} | ${r.serverRps} | ${r.cv10ms} | ${r.steadyCpuPct}% | ${r.cpuPct}% | ${lag} |`,
+          `| ${r.tool} | ${r.serverRps} | ${r.cv10ms} | ${r.cv1ms} | ${r.steadyCpuPct}% | ${r.cpuPct}% | ${lag} |`,
         )
       }
       for (const [peer, why] of [
         [HAS_LOADTEST, `loadtest: not found at ${LOADTEST} (bench/run.sh installs it)`],
         [HAS_LOCUST, 'Locust: not installed (bench/run.sh installs Debian python3-locust)'],
       ] as const)
-        if (!peer) console.log(`| ${why} | | | | | |`)
+        if (!peer) console.log(`| ${why} | | | | | | |`)
       // each tool ran once a round, one after the other: the median of the rounds' own ratios
       // weighs a round on a busier machine less than the ratio of the medians
-      const pairedMedian = (ours: string, peer: string, figure: 'steadyCpuPct' | 'cv10ms') => {
+      const pairedMedian = (ours: string, peer: string, figure: 'steadyCpuPct' | 'cv10ms' | 'cv1ms') => {
         const a = rateRuns.get(ours)
         const b = rateRuns.get(peer)
         if (a === undefined || b === undefined) return ''
@@ -538,6 +548,9 @@ try {
             .filter((p) => !p.startsWith('autocannon') && !p.startsWith('hey'))
             .map((p) => `${p} ${pairedMedian(ours, p, 'cv10ms')}`)
             .join(', ')}`,
+        )
+        console.log(
+          `  CV per 1 ms vs ${peers.map((p) => `${p} ${pairedMedian(ours, p, 'cv1ms')}`).join(', ')}`,
         )
       }
     }
