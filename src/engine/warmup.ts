@@ -26,6 +26,16 @@ export interface WarmUpOptions {
   readonly rps?: number
 }
 
+/**
+ * Asked far above what the process can do (the excess is dropped, counted by the throwaway sink):
+ * the warm-up runs flat out, and its ~0.4 s sends enough requests for V8 to optimise the hot
+ * path (TurboFan) before time zero. At 3000 req/s most of the engine's functions were still
+ * unoptimised at time zero: their compiling then took half the core for the run's first 200–300 ms,
+ * and at 5000 req/s each send cost 5x its steady-state CPU (send lag p99 23–37 ms over 2 s runs,
+ * against 4–11 ms warmed at this rate; `--trace-opt`, main thread's schedstat).
+ */
+const WARM_UP_RPS = 20_000
+
 export async function warmUp(options: WarmUpOptions): Promise<void> {
   const flows = options.flows.filter((flow) => flow.arrivalsPerMinute > 0)
   const perSecond = deriveRates({ name: 'warm-up', description: '', flows }, 1).totalRps
@@ -45,7 +55,7 @@ export async function warmUp(options: WarmUpOptions): Promise<void> {
       endpoints: options.endpoints,
       stages: [{ durationMs, target: 1 }],
       startShare: 1,
-      scale: (options.rps ?? 3000) / perSecond,
+      scale: (options.rps ?? WARM_UP_RPS) / perSecond,
       arrival: 'constant',
       seed: 0,
       maxInFlight: 1000,
@@ -62,10 +72,17 @@ export async function warmUp(options: WarmUpOptions): Promise<void> {
   }
 }
 
-const ANSWER = Buffer.from(
+/**
+ * The answers, in turn: what the engine will meet in the run (a stand-in's fastify, nginx, Rails
+ * behind a proxy) as far as its parser's branches go: lower- and capitalised names, Date and
+ * Server, `Connection: keep-alive` (a run's first answers with it used to de-optimise the parser,
+ * recompiled then for ~30 ms on the run's own core), cookies.
+ */
+const ANSWERS = [
   'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nset-cookie: warm_up=1; Path=/; HttpOnly\r\ncontent-length: 11\r\n\r\n{"ok":true}',
-  'latin1',
-)
+  'HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Fri, 27 Nov 2026 10:00:00 GMT\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\n{"ok":true}',
+  'HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: 11\r\nDate: Fri, 27 Nov 2026 10:00:00 GMT\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n{"ok":true}',
+].map((answer) => Buffer.from(answer, 'latin1'))
 const HEAD_END = Buffer.from('\r\n\r\n')
 const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i
 /**
@@ -78,6 +95,7 @@ function answerEveryRequest(socket: Socket, sockets: Set<Socket>): void {
   socket.on('close', () => sockets.delete(socket))
   socket.on('error', () => {})
   let pending: Buffer = Buffer.alloc(0)
+  let answered = 0
   socket.on('data', (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
     for (;;) {
@@ -87,7 +105,7 @@ function answerEveryRequest(socket: Socket, sockets: Set<Socket>): void {
       const end = headEnd + 4 + length
       if (pending.length < end) return
       pending = pending.subarray(end)
-      socket.write(ANSWER)
+      socket.write(ANSWERS[answered++ % ANSWERS.length]!)
     }
   })
 }
