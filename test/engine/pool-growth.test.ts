@@ -49,9 +49,10 @@ test('a stall of the generator itself opens no connections: the backlog drains o
     )
     // the stall is in the send lag (the arrivals during it left late)...
     assert.ok(lagMax >= stallMs * 0.8, `send lag max ${lagMax} ms should show the ${stallMs} ms stall`)
-    // ...and no burst of new connections followed it
+    // ...and no burst of new connections followed it (the pool opens up to 16 at a time; 1-5 here,
+    // 77-299 before)
     assert.ok(
-      result.connections <= 8,
+      result.connections < 16,
       `${result.connections} connections for 2000 req/s against a local server`,
     )
   } finally {
