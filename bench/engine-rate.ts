@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { checkinVisitData } from '../src/checkin/index.js'
-import { Engine } from '../src/engine/index.js'
+import { Engine, parseClock, parseTransport } from '../src/engine/index.js'
 import { warmUp } from '../src/engine/warmup.js'
 import {
   closeExporters,
@@ -58,10 +58,13 @@ const profile: Profile =
 const scale = rps / deriveRates(profile, 1).totalRps
 const endpoints = endpointIds(profile)
 const data = checkinVisitData()
+// the HTTP client and the clock, from the environment as `run` takes them (engine-max sets CHECKIN_LOAD_CLOCK)
+const transport = parseTransport(process.env.CHECKIN_LOAD_TRANSPORT)
+const clock = parseClock(process.env.CHECKIN_LOAD_CLOCK)
 if (!values['no-warm-up']) {
   // as `run` does: the engine, then the per-second fold (and this bench's own adds) on a throwaway recorder
   const warm = new Recorder(endpoints)
-  await warmUp({ flows: profile.flows, endpoints, data, sink: warm })
+  await warmUp({ flows: profile.flows, endpoints, data, sink: warm, transport, clock })
   const sink = newHistogram()
   for (const folded of warmUpFolds(warm)) for (const h of folded.histograms.values()) sink.add(h.sendLag)
 }
@@ -110,6 +113,8 @@ const engine = new Engine({
   maxInFlight: Number(values['max-in-flight']),
   ...(values.connections !== undefined && { connections: Number(values.connections) }),
   timeoutMs: 10_000,
+  transport,
+  clock,
   data,
   sink: recorder,
   hooks: {

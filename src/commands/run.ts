@@ -8,11 +8,11 @@ import type { RunConfig } from '../config/schema.js'
 import { readCaFile, resolveHeaders } from '../config/target-access.js'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import {
-  clockFromEnv,
   Engine,
   type EngineResult,
+  parseClock,
+  parseTransport,
   randomSeed,
-  transportFromEnv,
   type VisitDataSource,
 } from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
@@ -336,7 +336,10 @@ async function execute(
     const seriesWriter = series
     // the HTTP client and the clock, chosen by environment (as every shard's engine does): the
     // engine below runs on them and the header records them
-    const engineChoices = { transport: transportFromEnv(), clock: clockFromEnv() }
+    const engineChoices = {
+      transport: parseTransport(process.env.CHECKIN_LOAD_TRANSPORT),
+      clock: parseClock(process.env.CHECKIN_LOAD_CLOCK),
+    }
     const hooks = {
       onStart(startedAtMs: number) {
         const header: SeriesHeader = {

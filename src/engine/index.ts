@@ -1,4 +1,4 @@
-/** The open-model engine: scheduler, dispatcher, error classification (see engine.ts). */
+/** The open-model engine: the clock loop, visits, connection pool and transports (see engine.ts). */
 export {
   type ArrivalKind,
   type ArrivalProcess,
@@ -11,11 +11,11 @@ export {
   StageCursor,
 } from './arrivals.js'
 export { classifyError, classifyStatus, ERROR_KIND_INDEX, KIND_BY_CODE } from './classify.js'
-export { TRANSPORTS, type Transport, transportFromEnv } from './connections.js'
+export { CLOCKS, type ClockKind, parseClock } from './clock.js'
 export { CookieJar } from './cookies.js'
 export { Engine, type EngineOptions, type EngineResult } from './engine.js'
 export { type CompiledFlow, type CompiledStep, compileFlows, USER_AGENT } from './flows.js'
-export { type ClockKind, clockFromEnv, PreciseClock } from './precise-clock.js'
+export { PreciseClock } from './precise-clock.js'
 export { createRng, type Rng, randomSeed, Sfc32 } from './rng.js'
 export {
   type CompiledTemplate,
@@ -23,4 +23,5 @@ export {
   compilePathTemplate,
   compileTemplate,
 } from './template.js'
+export { parseTransport, TRANSPORTS, type Transport } from './transports/index.js'
 export type { EngineHooks, RequestSink, VisitDataSource } from './types.js'

@@ -1,20 +1,8 @@
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
-import { ConfigError } from '../errors.js'
-
-/** how the clock loop wakes for its next arrival: Node's 1 ms timers, or the PreciseClock */
-export type ClockKind = 'timer' | 'precise'
-
-/** The clock from the environment (CHECKIN_LOAD_CLOCK), else `timer`. */
-export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): ClockKind {
-  const value = env.CHECKIN_LOAD_CLOCK
-  if (value === undefined || value === '') return 'timer'
-  if (value === 'timer' || value === 'precise') return value
-  throw new ConfigError(`CHECKIN_LOAD_CLOCK must be timer or precise, not "${value}"`)
-}
 
 /**
- * A sub-millisecond wake-up for the engine's clock loop.
+ * A sub-millisecond wake-up for the engine's clock loop (used by clock.ts).
  *
  * Why: Node's timers count whole milliseconds from the loop's cached time, so a `setTimeout(1)`
  * wakes 0–1.1 ms after the arrival it waits for, at a moment unrelated to it. At 5000 req/s that
@@ -23,8 +11,8 @@ export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): ClockKind {
  * thread sleeps in `Atomics.wait` (a futex with a nanosecond timeout) until the time asked, then
  * wakes the main loop with a message; the main thread never spins. The price: a wake-up is a
  * round trip between two threads (on one core, context switches), ~1250 a second for the check-in
- * flows at 5000 req/s; the engine asks for one at most every 0.25 ms. Opt-in
- * (`CHECKIN_LOAD_CLOCK=precise`) until it is as cheap as the timer: docs/engine.md has the figures.
+ * flows at 5000 req/s; the engine's clock (clock.ts) asks for one at most every 0.25 ms. Opt-in
+ * (EngineOptions.clock `precise`) until it is as cheap as the timer: docs/engine.md has the figures.
  *
  * Protocol over 16 shared bytes: at byte 8 the time asked (Float64, epoch ms, Infinity for none),
  * at byte 0 a generation (Int32) that the main thread bumps, with a notify, to wake the worker:

@@ -1,6 +1,13 @@
+import type { Stage } from '../config/parse.js'
+import type { FlowSpec } from '../profile/types.js'
+import type { ArrivalKind, ShardSlice } from './arrivals.js'
+import type { ClockKind } from './clock.js'
+import type { Transport } from './transports/index.js'
+
 /**
- * What the engine calls (the sink of measurements, the source of per-visit data) and what it is
- * given. The engine never prints and never emits per request: it calls the sink's methods with
+ * What the engine is given: its options (EngineOptions), the sink of measurements that its visits
+ * call (visit.ts), the source of per-visit data, and the hooks its clock loop calls (engine.ts).
+ * The engine never prints and never emits per request: the visits call the sink's methods with
  * plain numbers, and a per-second hook lets the caller fold and publish.
  *
  * Times are milliseconds (floats, sub-ms precision) on the run's clock: 0 is the run's start,
@@ -42,4 +49,74 @@ export interface EngineHooks {
    * Called from the clock loop: fold measurements here, cheaply.
    */
   onSecond?(t: number, share: number, inFlight: number): void
+}
+
+/** What an Engine is given (engine.ts). */
+export interface EngineOptions {
+  /** origin of the target, optionally with a base path: http://127.0.0.1:3000 or https://host/prefix */
+  readonly target: string
+  readonly flows: readonly FlowSpec[]
+  /** endpoint ids: a step's endpoint number is its index here */
+  readonly endpoints: readonly string[]
+  readonly stages: readonly Stage[]
+  /** share before the first stage (the first stage ramps from it); default 0, 1 for a plain hold */
+  readonly startShare?: number
+  /** multiplies every flow's arrivals */
+  readonly scale: number
+  readonly arrival: ArrivalKind
+  readonly seed: number
+  /** run the index-th of count slices of every flow's arrivals */
+  readonly shard?: ShardSlice
+  /** wall-clock time zero (epoch ms); default: now */
+  readonly startAtMs?: number
+  /** most visits (flows) in flight at once */
+  readonly maxInFlight: number
+  /** TCP connections; default min(maxInFlight, 1024) */
+  readonly connections?: number
+  /** per-request connect, headers and body timeouts (ms) */
+  readonly timeoutMs: number
+  /**
+   * how long in-flight visits may finish after arrivals stop (ms); default timeoutMs + 1 s, so
+   * that requests sent last time out by their own timeout before the drain gives up on them
+   */
+  readonly drainTimeoutMs?: number
+  /** headers on every request (names lower-case), secrets already resolved */
+  readonly headers?: Readonly<Record<string, string>>
+  /** PEM of a CA to trust */
+  readonly ca?: string | Buffer
+  /** accept any certificate */
+  readonly insecure?: boolean
+  /**
+   * the HTTP/1.1 client: `raw` (sockets, prebuilt request bytes, src/engine/raw/) or `undici`;
+   * default `raw`
+   */
+  readonly transport?: Transport
+  /**
+   * how the clock loop wakes for an arrival due within 2 ms: `timer` (Node's, 0–1.1 ms late) or
+   * `precise` (a worker thread, ~0.1 ms late, more CPU: src/engine/precise-clock.ts); default `timer`
+   */
+  readonly clock?: ClockKind
+  /** per-visit template values; default: none (templates must not use variables) */
+  readonly data?: VisitDataSource
+  readonly sink: RequestSink
+  readonly hooks?: EngineHooks
+}
+
+export interface EngineResult {
+  /** epoch ms of time zero */
+  readonly startedAtMs: number
+  /** epoch ms when the engine finished */
+  readonly endedAtMs: number
+  /** true when stop() ended the arrivals before the stages did */
+  readonly stopped: boolean
+  /** true when abort() cut the drain short */
+  readonly aborted: boolean
+  /** visits still in flight when the drain ended, counted as timeouts */
+  readonly abandonedInFlight: number
+  readonly arrivals: number
+  readonly droppedArrivals: number
+  /** connections opened (at most `connections`) */
+  readonly connections: number
+  /** requests that had to wait for a free connection */
+  readonly waitedForConnection: number
 }

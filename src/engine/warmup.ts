@@ -1,7 +1,9 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { deriveRates } from '../profile/derive.js'
 import type { FlowSpec } from '../profile/types.js'
+import type { ClockKind } from './clock.js'
 import { Engine } from './engine.js'
+import type { Transport } from './transports/index.js'
 import type { RequestSink, VisitDataSource } from './types.js'
 
 /**
@@ -9,8 +11,8 @@ import type { RequestSink, VisitDataSource } from './types.js'
  * code, against a throwaway server on 127.0.0.1 inside this process, for a fraction of a second.
  * No traffic reaches the target.
  *
- * Why: a cold process runs the hot path in V8's interpreter and compiles undici's HTTP parser on
- * its first connection. Started cold at a high rate, a run's first loop turns take tens of ms,
+ * Why: a cold process runs the hot path in V8's interpreter and compiles the transport's HTTP parser
+ * on its first connection. Started cold at a high rate, a run's first loop turns take tens of ms,
  * arrivals pile up, and since a connection serves one request per loop turn, each extra waiting
  * request needs its own connection: hundreds of connections and a 100+ ms stall in the first
  * second (measured at 5000 req/s). Warmed up, the first second looks like the others.
@@ -24,6 +26,9 @@ export interface WarmUpOptions {
   readonly durationMs?: number
   /** requests per second asked during the warm-up */
   readonly rps?: number
+  /** the run's HTTP client and clock (so their code gets compiled); default `raw` and `timer` */
+  readonly transport?: Transport
+  readonly clock?: ClockKind
 }
 
 /**
@@ -63,6 +68,8 @@ export async function warmUp(options: WarmUpOptions): Promise<void> {
       timeoutMs: 2000,
       drainTimeoutMs: 500,
       ...(options.data !== undefined && { data: options.data }),
+      ...(options.transport !== undefined && { transport: options.transport }),
+      ...(options.clock !== undefined && { clock: options.clock }),
       sink: options.sink,
     })
     await engine.run()

@@ -28,7 +28,8 @@ export interface WrittenFiles {
 /**
  * Writes a run's result files into its folder: summary.json and report.html (each written to a
  * temporary name, then renamed, so a reader never sees half a file), plus JUnit and Markdown when
- * asked. The engine calls this at the end of a run; `report` after a rebuild.
+ * asked. commands/run.ts calls this at the end of a run, commands/merge.ts for merged shards, and
+ * rebuildRunFiles for `report`.
  */
 export async function writeRunFiles(
   dir: string,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { EngineOptions } from '../../src/engine/index.js'
-import { Engine } from '../../src/engine/index.js'
+import { Engine, parseClock, parseTransport } from '../../src/engine/index.js'
 import { Recorder } from '../../src/metrics/index.js'
 import type { ERROR_KINDS } from '../../src/model/error-kinds.js'
 import { mergeEncoded } from '../../src/model/histogram.js'
@@ -114,6 +114,10 @@ export async function runEngine(
   const recorder = new Recorder(endpoints)
   const seconds: SeriesSecond[] = []
   const engine = new Engine({
+    // the engine's tests pass on either transport and clock: CHECKIN_LOAD_TRANSPORT=undici or
+    // CHECKIN_LOAD_CLOCK=precise in the tests' environment runs them there
+    transport: parseTransport(process.env.CHECKIN_LOAD_TRANSPORT),
+    clock: parseClock(process.env.CHECKIN_LOAD_CLOCK),
     ...options,
     endpoints,
     sink: recorder,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
 import { test } from 'node:test'
-import { clockFromEnv, PreciseClock } from '../../src/engine/index.js'
+import { PreciseClock, parseClock } from '../../src/engine/index.js'
 import { ConfigError } from '../../src/errors.js'
 import { okHandler, oneStepFlow, runEngine, startServer, totals } from './helpers.js'
 
@@ -29,11 +29,13 @@ async function waitFor(done: () => boolean, ms: number): Promise<void> {
   while (!done() && performance.now() < until) await settle(5)
 }
 
-test('CHECKIN_LOAD_CLOCK picks the clock; timer by default; anything else is refused', () => {
-  assert.equal(clockFromEnv({}), 'timer')
-  assert.equal(clockFromEnv({ CHECKIN_LOAD_CLOCK: '' }), 'timer')
-  assert.equal(clockFromEnv({ CHECKIN_LOAD_CLOCK: 'precise' }), 'precise')
-  assert.throws(() => clockFromEnv({ CHECKIN_LOAD_CLOCK: 'fast' }), ConfigError)
+test('parseClock picks the clock; timer by default; anything else is refused', () => {
+  assert.equal(parseClock(undefined), 'timer')
+  assert.equal(parseClock(''), 'timer')
+  assert.equal(parseClock('timer'), 'timer')
+  assert.equal(parseClock('precise'), 'precise')
+  assert.throws(() => parseClock('fast'), ConfigError)
+  assert.throws(() => parseClock('fast'), /CHECKIN_LOAD_CLOCK must be timer or precise, not "fast"/)
 })
 
 test('a wake-up comes once, never before the time asked; a later request moves it', async () => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { createServer as createNetServer, type Server, type Socket } from 'node:net'
 import { test } from 'node:test'
-import type { Transport } from '../../src/engine/connections.js'
-import { transportFromEnv } from '../../src/engine/connections.js'
+import { parseTransport, type Transport } from '../../src/engine/index.js'
 import type { FlowSpec } from '../../src/profile/types.js'
 import { okHandler, oneStepFlow, runEngine, startServer, totals } from './helpers.js'
 
@@ -198,9 +197,10 @@ test('raw and undici count the same against the same server', async () => {
   }
 })
 
-test('CHECKIN_LOAD_TRANSPORT picks the transport; raw by default; anything else is refused', () => {
-  assert.equal(transportFromEnv({}), 'raw')
-  assert.equal(transportFromEnv({ CHECKIN_LOAD_TRANSPORT: 'undici' }), 'undici')
-  assert.equal(transportFromEnv({ CHECKIN_LOAD_TRANSPORT: 'raw' }), 'raw')
-  assert.throws(() => transportFromEnv({ CHECKIN_LOAD_TRANSPORT: 'http2' }), /raw or undici/)
+test('parseTransport picks the transport; raw by default; anything else is refused', () => {
+  assert.equal(parseTransport(undefined), 'raw')
+  assert.equal(parseTransport(''), 'raw')
+  assert.equal(parseTransport('undici'), 'undici')
+  assert.equal(parseTransport('raw'), 'raw')
+  assert.throws(() => parseTransport('http2'), /CHECKIN_LOAD_TRANSPORT must be raw or undici, not "http2"/)
 })

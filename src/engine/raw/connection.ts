@@ -8,7 +8,8 @@ import { ResponseParser } from './parser.js'
  * flight at a time, and its own response parser (the connection IS the parser: no per-request
  * object). The request is written with one `socket.write` of a prebuilt string; the answer is
  * parsed as it streams in (bodies counted, not kept). Deadlines (connect, then request) are plain
- * numbers checked by the pool's one coarse tick (`checkDeadline`), not a timer per request.
+ * numbers checked by the raw transport's one coarse tick (`checkDeadline`, transports/raw.ts), not
+ * a timer per request.
  *
  * Failures carry the codes `classifyError` knows: the socket's own (ECONNREFUSED, ECONNRESET,
  * ENOTFOUND, TLS codes), UND_ERR_SOCKET when the peer closes mid-answer, HPE_INVALID_RESPONSE for
@@ -23,7 +24,7 @@ export interface RawHandler {
   onError(error: Error): void
 }
 
-/** where and how to connect; shared by every connection of a pool */
+/** where and how to connect; shared by every connection of a transport */
 export interface RawEndpoint {
   readonly host: string
   readonly port: number
@@ -35,7 +36,7 @@ export interface RawEndpoint {
   readonly timeoutMs: number
 }
 
-/** what a raw connection tells its pool (ConnectionPool implements it) */
+/** what a raw connection tells its pool (ConnectionPool, src/engine/pool.ts, implements it) */
 export interface RawPoolLink {
   connectDone(conn: RawConnection): void
   released(conn: RawConnection): void
@@ -210,7 +211,7 @@ export class RawConnection extends ResponseParser {
     this.pool.released(this)
   }
 
-  /** Called by the pool's tick: fails the request (or connect) past its deadline. */
+  /** Called by the transport's tick: fails the request (or connect) past its deadline. */
   checkDeadline(nowMs: number): void {
     if (nowMs <= this.deadlineMs || this.handler === null) return
     const code = !this.connected
