@@ -2,7 +2,7 @@ import type { Stage } from '../config/parse.js'
 import type { FlowSpec } from '../profile/types.js'
 import type { ArrivalKind, ShardSlice } from './arrivals.js'
 import type { ClockKind } from './clock.js'
-import type { Transport } from './transports/index.js'
+import type { Transport } from './transports/transport.js'
 
 /**
  * What the engine is given: its options (EngineOptions), the sink of measurements that its visits
