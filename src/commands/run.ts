@@ -334,8 +334,8 @@ async function execute(
     const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
     const recorder = new Recorder(endpoints)
     const seriesWriter = series
-    // the HTTP client and the clock, chosen by environment (as every shard's engine does): the
-    // engine below runs on them and the header records them
+    // the HTTP client and the clock, chosen by environment (read here: the engine reads none; each
+    // shard's worker is a `run` of its own): the engine below runs on them and the header records them
     const engineChoices = {
       transport: parseTransport(process.env.CHECKIN_LOAD_TRANSPORT),
       clock: parseClock(process.env.CHECKIN_LOAD_CLOCK),
