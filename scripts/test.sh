@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: system packages the tests need, type-check + build, lint, then every test
-# (unit tests beside the code in src/, integration tests in test/) with Node's test runner.
+# (unit tests beside the code in src/, integration tests in test/) with Node's test runner, in the
+# phases of scripts/test-suites.mjs: the files that time nothing side by side, then the
+# timing-sensitive ones one at a time. One closing summary; exit 1 when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,4 +10,4 @@ bash scripts/install-system-deps.sh
 rm -rf dist
 npx tsc -p tsconfig.json
 npx biome check .
-node --test --test-concurrency=1 --test-timeout=300000 dist/
+node scripts/run-tests.mjs all
