@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-
-const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR
+import { useColor } from './color.js'
 
 export function registerCompareCommand(program: Command): void {
   program

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import { EXIT } from '../errors.js'
+import { useColor } from './color.js'
 import { addJudgingOptions } from './report.js'
 
 interface MergeFlags {
@@ -12,8 +13,6 @@ interface MergeFlags {
   markdown?: string
   quiet?: boolean
 }
-
-const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR
 
 /**
  * `checkin-load merge DIR... --out DIR`: the shards of one run merged exactly into one run folder

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import { parseThreshold } from '../config/thresholds.js'
 import { EXIT } from '../errors.js'
+import { useColor } from './color.js'
 
 interface ReportFlags {
   threshold?: ThresholdSpec[]
@@ -22,8 +23,6 @@ export function thresholdOption(): Option {
     parseThreshold(text, '--threshold'),
   ])
 }
-
-const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR
 
 /** The options of a command that judges a run and writes its files (report, merge). */
 export function addJudgingOptions(command: Command): Command {

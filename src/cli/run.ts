@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { RunProgress, RunStarted } from '../commands/run.js'
+import { useColor } from './color.js'
 import { addRunFlags, runConfigFromCommand } from './run-flags.js'
 import { bold, formatNumber, red } from './table.js'
 
@@ -58,7 +59,7 @@ Examples:
       })
       await link?.finish(outcome)
       view?.finish()
-      const color = out.isTTY === true && !process.env.NO_COLOR
+      const color = useColor(out)
       out.write(`\n${formatSummaryTable(outcome.summary, { color })}\n`)
       if (outcome.note) out.write(`\n${color ? red(outcome.note) : outcome.note}\n`)
       out.write(`\nResults: ${outcome.runDir}\nReport:  ${outcome.files.report}\n`)

@@ -1,11 +1,10 @@
 /** The terminal's tables and colours: the report room's formatter, coloured when stdout is a TTY. */
 import { formatNumber } from '../report/format.js'
 import { type Cell, formatTable, paint, visibleLength } from '../report/text-table.js'
+import { useColor } from './color.js'
 
-export { type Cell, formatNumber, formatTable, visibleLength }
+export { type Cell, formatNumber, formatTable, useColor, visibleLength }
 
-/** Colour on a TTY unless NO_COLOR is set (https://no-color.org). */
-export const useColor = (): boolean => process.stdout.isTTY === true && !process.env.NO_COLOR
 const painter = () => paint(useColor())
 export const red = (text: string): string => painter().red(text)
 export const green = (text: string): string => painter().green(text)
