@@ -62,7 +62,9 @@ function phasesOf(suite, concurrency) {
   const test = testSources('test')
   const listed = [...Object.keys(SRC_NOT_UNIT), ...Object.keys(SRC_TIMING), ...Object.keys(TEST_CONCURRENT)]
   const stale = listed.filter((file) => !src.includes(file) && !test.includes(file))
-  if (stale.length > 0) usage(`scripts/test-suites.mjs lists files that do not exist: ${stale.join(', ')}`)
+  // a warning, not a failure: a renamed test file runs (alone, or as a unit test) all the same
+  if (stale.length > 0)
+    console.error(`run-tests: warning: scripts/test-suites.mjs lists no such file: ${stale.join(', ')}`)
   const missing = [...src, ...test].filter((file) => !statExists(built(file)))
   if (missing.length > 0) usage(`not built (run npx tsc -p tsconfig.json): ${missing.join(', ')}`)
 
