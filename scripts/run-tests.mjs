@@ -94,6 +94,7 @@ async function* events(phases, totals) {
   for (const phase of phases) {
     if (phase.files.length === 0) continue
     console.error(`run-tests: ${phase.name}: ${phase.files.length} files, ${phase.concurrency} at a time`)
+    const phaseStarted = performance.now()
     const previous = process.env.NODE_OPTIONS
     // the children inherit it: the only way to preload into them from run() on Node 20
     if (phase.nodeOptions) process.env.NODE_OPTIONS = `${previous ?? ''} ${phase.nodeOptions}`.trim()
@@ -118,6 +119,9 @@ async function* events(phases, totals) {
       } else yield event
     }
     if (phase.nodeOptions) restore('NODE_OPTIONS', previous)
+    console.error(
+      `run-tests: ${phase.name}: done in ${((performance.now() - phaseStarted) / 1000).toFixed(1)} s`,
+    )
     numbered += topLevel
   }
   yield { type: 'test:plan', data: { nesting: 0, count: numbered } }
