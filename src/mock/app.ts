@@ -1,15 +1,12 @@
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
-  type FastifyPluginCallback,
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify'
-import type { HttpMethod } from '../model/endpoints.js'
 import {
   badRequest,
   type ErrorAnswer,
-  HEALTH_BODY,
   INTERNAL_ERROR,
   JSON_TYPE,
   MALFORMED_JSON,
@@ -18,22 +15,16 @@ import {
   UNSUPPORTED_MEDIA_TYPE,
 } from './contract.js'
 import { stderrSink } from './log.js'
-import { OTHER_LABEL, type RouteLabels, TRAVEL_CLAIM_LABEL } from './metrics.js'
+import { OTHER_LABEL, type RouteLabels } from './metrics.js'
 import { type MockOptions, resolveMockOptions } from './options.js'
-import {
-  corsPreflight,
-  getPatientCheckIn,
-  getPreCheckIn,
-  getSession,
-  type Handler,
-  patchDemographics,
-  postPatientCheckIn,
-  postPreCheckIn,
-  postSession,
-  postTravelClaim,
-  type RouteDef,
-  StandIn,
-} from './standin.js'
+import { demographicsRoutes } from './routes/demographics.js'
+import { opsRoutes, preflightRoute } from './routes/ops.js'
+import { patientCheckInsRoutes } from './routes/patient-check-ins.js'
+import { preCheckInsRoutes } from './routes/pre-check-ins.js'
+import { labelsOf } from './routes/route.js'
+import { sessionsRoutes } from './routes/sessions.js'
+import { travelClaimsRoutes } from './routes/travel-claims.js'
+import { StandIn } from './standin.js'
 
 export type { MockOptions } from './options.js'
 
@@ -56,7 +47,17 @@ export function buildMockApp(opts: MockOptions = {}): FastifyInstance {
   app.removeContentTypeParser('text/plain')
   app.setErrorHandler(errorHandler(mock))
   app.setNotFoundHandler(notFoundHandler(mock))
-  app.register(checkinRoutes, { mock })
+  // the check-in routes (checkin-api.md §3) by API area; each request holds a pool worker
+  for (const routes of [
+    sessionsRoutes,
+    patientCheckInsRoutes,
+    preCheckInsRoutes,
+    demographicsRoutes,
+    travelClaimsRoutes,
+    preflightRoute,
+  ]) {
+    app.register(routes, { mock })
+  }
   app.register(opsRoutes, { mock })
   app.addHook('onReady', (done) => {
     mock.start()
@@ -80,56 +81,6 @@ export function standInOf(app: FastifyInstance): StandIn {
   const mock = STANDINS.get(app)
   if (mock === undefined) throw new Error('not an app made by buildMockApp()')
   return mock
-}
-
-interface PluginOptions {
-  readonly mock: StandIn
-}
-
-type RouteConfig = { labels: RouteLabels }
-
-function labelsOf(request: FastifyRequest): RouteLabels | undefined {
-  return (request.routeOptions.config as Partial<RouteConfig> | undefined)?.labels
-}
-
-/** The check-in routes (checkin-api.md §3); each request holds a pool worker. */
-const checkinRoutes: FastifyPluginCallback<PluginOptions> = (app, { mock }, done) => {
-  const add = (method: HttpMethod, url: string, endpoint: string, handle: Handler) => {
-    const route: RouteDef = { labels: mock.metrics.route(endpoint, method), handle }
-    app.route({
-      method,
-      url,
-      config: { labels: route.labels } satisfies RouteConfig,
-      // answers later (after the pool and the downstream delays): returns nothing
-      handler: (request, reply) => {
-        mock.admit(route, request, reply)
-      },
-    })
-  }
-  add('GET', '/check_in/v2/sessions/:id', 'get_session', getSession)
-  add('POST', '/check_in/v2/sessions', 'post_session', postSession)
-  add('GET', '/check_in/v2/patient_check_ins/:id', 'get_patient_check_in', getPatientCheckIn)
-  add('POST', '/check_in/v2/patient_check_ins', 'post_patient_check_in', postPatientCheckIn)
-  add('GET', '/check_in/v2/pre_check_ins/:id', 'get_pre_check_in', getPreCheckIn)
-  add('POST', '/check_in/v2/pre_check_ins', 'post_pre_check_in', postPreCheckIn)
-  add('PATCH', '/check_in/v2/demographics/:id', 'patch_demographics', patchDemographics)
-  add('PUT', '/check_in/v2/demographics/:id', 'patch_demographics', patchDemographics)
-  add('POST', '/check_in/v0/travel_claims', TRAVEL_CLAIM_LABEL, postTravelClaim)
-  add('OPTIONS', '/check_in/*', OTHER_LABEL, corsPreflight)
-  done()
-}
-
-/** /metrics and /health: no pool worker, not counted. */
-const opsRoutes: FastifyPluginCallback<PluginOptions> = (app, { mock }, done) => {
-  app.get('/health', (_request, reply) => {
-    reply.type(JSON_TYPE).send(HEALTH_BODY)
-  })
-  app.get('/metrics', async (_request, reply) => {
-    const { contentType, text } = await mock.metrics.exposition()
-    reply.type(contentType)
-    return text
-  })
-  done()
 }
 
 const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])
