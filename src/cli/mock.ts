@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import { UsageError } from '../errors.js'
+import { DEFAULT_WEB_ORIGINS } from '../mock/cors.js'
 import { PRESET_NAMES, type PresetName } from '../model/downstream.js'
 import { numberOption } from './options.js'
 
@@ -14,6 +15,9 @@ interface MockFlags {
   seed: number
   quiet?: boolean
   stopOnStdinEnd?: boolean
+  webOrigin?: string
+  tls?: boolean
+  tlsDir?: string
 }
 
 /** how long a stop waits for requests in flight before cutting connections */
@@ -62,23 +66,40 @@ export function registerMockCommand(program: Command): void {
     .addOption(
       numberOption('--seed <n>', 'seed of delays, faults and generated bodies', { integer: true }).default(1),
     )
+    .option(
+      '--web-origin <list>',
+      `origins allowed by CORS, comma-separated, as vets-api's web_origin (default ${DEFAULT_WEB_ORIGINS.join(',')})`,
+    )
+    .option('--tls', 'serve HTTPS with a certificate made at start (its CA file is printed, for run --ca)')
+    .option(
+      '--tls-dir <dir>',
+      'with --tls: write ca.pem, cert.pem and key.pem there (default: a temporary folder)',
+    )
     .option('--quiet', 'do not log errors (bad requests) to stderr')
     .addOption(new Option('--stop-on-stdin-end', 'stop when stdin closes (for a parent process)').hideHelp())
     .addHelpText(
       'after',
       `
-The first line on stdout is "checkin-load mock listening on http://HOST:PORT".
+The first line on stdout is "checkin-load mock listening on http://HOST:PORT" (https:// with --tls).
+It answers as vets-api: CORS preflights for the --web-origin list, X-Key-Inflection (OliveBranch),
+POST paths with or without the trailing slash. Presets: fast, staging-2022 (the June 2022 code and
+betamocks delays), current (today's calls, same delays).
 Metrics: GET /metrics (Prometheus). Readiness: GET /health. Stops on SIGINT/SIGTERM, letting
 requests in flight finish (up to ${STOP_BOUND_MS / 1000} s).
 
 Examples:
   checkin-load mock
   checkin-load mock --preset staging-2022 --time-scale 0.1
-  checkin-load mock --preset staging-2022 --workers 480 --backlog-cap 1000 --error-rate 0.01`,
+  checkin-load mock --preset staging-2022 --workers 480 --backlog-cap 1000 --error-rate 0.01
+  checkin-load mock --tls --web-origin https://www.va.gov,http://localhost:3001`,
     )
     .action(async (flags: MockFlags) => {
+      if (flags.tlsDir !== undefined && !flags.tls) throw new UsageError('--tls-dir needs --tls')
       const { startMockServer, standInOf } = await import('../mock/index.js')
       const server = await startMockServer({
+        ...(flags.webOrigin !== undefined && { webOrigins: parseOrigins(flags.webOrigin) }),
+        ...(flags.tls === true && { tls: true }),
+        ...(flags.tlsDir !== undefined && { tlsDir: flags.tlsDir }),
         host: flags.host,
         port: flags.port,
         preset: flags.preset,
@@ -99,7 +120,11 @@ Examples:
           `  preset ${o.preset.name}, ${o.workers} workers` +
           `${Number.isFinite(o.backlogCap) ? `, backlog cap ${o.backlogCap}` : ''}` +
           `, time scale ${o.timeScale}, error rate ${o.errorRate}, seed ${o.seed}\n` +
-          `  metrics ${server.url}/metrics, health ${server.url}/health\n`,
+          `  metrics ${server.url}/metrics, health ${server.url}/health\n` +
+          `  CORS origins ${o.webOrigins.join(', ')}\n` +
+          (server.caPath !== undefined
+            ? `  TLS certificate made at start; its CA: ${server.caPath} (run --ca ${server.caPath})\n`
+            : ''),
       )
       await new Promise<void>((resolve) => {
         let stopping = false
@@ -120,6 +145,16 @@ Examples:
       // requests cut after the bound may leave timers behind: exit now, with 0
       process.exit(0)
     })
+}
+
+/** `--web-origin a,b`: each an origin as a browser sends it (checked by the stand-in's options). */
+function parseOrigins(list: string): string[] {
+  const origins = list
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+  if (origins.length === 0) throw new UsageError('--web-origin needs at least one origin')
+  return origins
 }
 
 const LISTEN_ERRORS: Readonly<Record<string, string>> = {

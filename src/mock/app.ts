@@ -14,6 +14,8 @@ import {
   routingError,
   UNSUPPORTED_MEDIA_TYPE,
 } from './contract.js'
+import { corsHook, PREFLIGHT_LABEL } from './cors.js'
+import { INFLECTION_HEADER, underscoreKeys } from './inflection.js'
 import { stderrSink } from './log.js'
 import { OTHER_LABEL, type RouteLabels } from './metrics.js'
 import { type MockOptions, resolveMockOptions } from './options.js'
@@ -28,12 +30,18 @@ import { StandIn } from './standin.js'
 
 export type { MockOptions } from './options.js'
 
+/** key and certificate of an HTTPS stand-in (PEM) */
+export interface HttpsOptions {
+  readonly key: string
+  readonly cert: string
+}
+
 /**
  * The stand-in vets-api as a fastify app (no listen): the check-in routes of checkin-api.md §3
  * behind the worker pool, plus /metrics and /health outside it. Test it with `app.inject()`;
  * `startMockServer` adds the listening socket, `checkin-load mock` the command line.
  */
-export function buildMockApp(opts: MockOptions = {}): FastifyInstance {
+export function buildMockApp(opts: MockOptions = {}, https?: HttpsOptions): FastifyInstance {
   const options = resolveMockOptions(opts, stderrSink)
   const mock = new StandIn(options)
   const app = Fastify({
@@ -41,10 +49,23 @@ export function buildMockApp(opts: MockOptions = {}): FastifyInstance {
     bodyLimit: options.bodyLimit,
     exposeHeadRoutes: false,
     return503OnClosing: true,
-  })
+    // Rails routes `/sessions/` as `/sessions`: the web app POSTs with the slash
+    routerOptions: { ignoreTrailingSlash: true },
+    ...(https !== undefined && { https }),
+  }) as unknown as FastifyInstance
   STANDINS.set(app, mock)
   // JSON bodies only: fastify's text/plain parser would let other types through (415 instead)
   app.removeContentTypeParser('text/plain')
+  useOliveBranch(app)
+  // Rack::Cors sits before everything else, routing included
+  const preflightLabels = mock.metrics.route(PREFLIGHT_LABEL, 'OPTIONS')
+  app.addHook(
+    'onRequest',
+    corsHook({
+      origins: options.webOrigins,
+      observePreflight: (status, seconds) => mock.metrics.observeRequest(preflightLabels, status, seconds),
+    }),
+  )
   app.setErrorHandler(errorHandler(mock))
   app.setNotFoundHandler(notFoundHandler(mock))
   // the check-in routes (checkin-api.md §3) by API area; each request holds a pool worker
@@ -81,6 +102,18 @@ export function standInOf(app: FastifyInstance): StandIn {
   const mock = STANDINS.get(app)
   if (mock === undefined) throw new Error('not an app made by buildMockApp()')
   return mock
+}
+
+/** JSON bodies through OliveBranch: keys underscored when the request has X-Key-Inflection. */
+function useOliveBranch(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (error) return done(error, undefined)
+      done(null, request.headers[INFLECTION_HEADER] !== undefined ? underscoreKeys(value) : value)
+    })
+  })
 }
 
 const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])

@@ -142,6 +142,8 @@ function appointments(r: SeededRandom, today: string, oracleHealth: boolean) {
             status: 'Confirmed',
             facilityAddress: {
               street1: `${100 + r.below(900)} Clinic Way`,
+              street2: '',
+              street3: '',
               city: 'Atlanta',
               state: 'GA',
               zip: '30303',
@@ -208,14 +210,15 @@ export class BodyGenerator {
 
   /**
    * The body of GET patient_check_ins / pre_check_ins for a (valid) uuid. Oracle Health
-   * (facilityType=oh) appointments have their own shape and no demographics.
+   * (facilityType=oh) appointments have their own shape, no demographics, and
+   * `setECheckinStartedCalled: null` (the OH data has no such field).
    */
   checkInData(uuid: string, setECheckinStartedCalled: boolean, oracleHealth = false): string {
     const h = hashString(uuid, this.seed)
     const a = h & (VARIANTS - 1)
     const started = setECheckinStartedCalled ? 'true' : 'false'
     if (oracleHealth) {
-      return `{"id":"${uuid}","payload":{"address":${this.ohAddresses[a]!},"demographics":{},"appointments":${this.ohAppointments[(h >>> 6) & (VARIANTS - 1)]!},"patientDemographicsStatus":{},"setECheckinStartedCalled":${started}}}`
+      return `{"id":"${uuid}","payload":{"address":${this.ohAddresses[a]!},"demographics":{},"appointments":${this.ohAppointments[(h >>> 6) & (VARIANTS - 1)]!},"patientDemographicsStatus":{},"setECheckinStartedCalled":null}}`
     }
     return `{"id":"${uuid}","payload":{"address":null,"demographics":${this.demographics[a]!},"appointments":${this.appointments[(h >>> 6) & (VARIANTS - 1)]!},"patientDemographicsStatus":${this.statuses[(h >>> 12) & (VARIANTS - 1)]!},"setECheckinStartedCalled":${started}}}`
   }

@@ -68,7 +68,8 @@ for (const [call, status, code, http] of [
   ['chip_check_in', 500, 'CHIP-API_500', 500],
   ['chip_confirm_demographics', 504, 'VA900', 400],
   ['chip_token', 500, 'CHIP-API_500', 500],
-  ['lorota_token', 404, 'CIE-VETS-API_404', 404],
+  ['lorota_token', 404, 'VA900', 400],
+  ['lorota_data', 404, 'VA900', 400],
   ['lorota_data', 500, 'VA900', 400],
   ['lorota_data', 504, 'VA900', 400],
 ] as const) {

@@ -25,14 +25,9 @@ export type JsonObject = Record<string, unknown>
 export const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/**
- * A key of a request body, snake_case or camelCase (OliveBranch converts camel to snake for the
- * front end; the stand-in takes both without the X-Key-Inflection header).
- */
-export function field(object: JsonObject, snake: string, camel: string): unknown {
-  const value = object[snake]
-  return value !== undefined ? value : object[camel]
-}
+/** last four of the SSN: the 2022 login's second credential (CheckIn::V2::Session of then) */
+export const LAST4_RE = /^[0-9]{4}$/
+export const isLast4 = (value: unknown): value is string => typeof value === 'string' && LAST4_RE.test(value)
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -64,8 +59,9 @@ export const BACKEND_ERRORS = {
 } as const satisfies Record<string, ErrorAnswer>
 
 /**
- * How vets-api answers when a downstream call fails: CHIP 404/500 map to CHIP-API_404/500; a LoROTA
- * 404 ("uuid not found") to CIE-VETS-API_404; anything unmapped (a 504, a LoROTA 500) to 400 VA900.
+ * How vets-api answers when a downstream call fails: CHIP 404/500 map to CHIP-API_404/500; anything
+ * unmapped (a CHIP 504, any LoROTA fault: `LOROTA-API_404` has no locale entry) to 400 VA900.
+ * CIE-VETS-API_404 comes only from a LoROTA token 401 "uuid not found" (the login's own path).
  */
 export function downstreamFailure(call: DownstreamCall, status: FaultStatus): ErrorAnswer {
   if (isChipCall(call)) {
@@ -75,7 +71,6 @@ export function downstreamFailure(call: DownstreamCall, status: FaultStatus): Er
         ? BACKEND_ERRORS.chip500
         : BACKEND_ERRORS.va900
   }
-  if (call.startsWith('lorota_') && status === 404) return BACKEND_ERRORS.cie404
   return BACKEND_ERRORS.va900
 }
 
@@ -111,6 +106,8 @@ export function badRequest(detail: string, status = 400): ErrorAnswer {
 
 /** vets-api's session client error: 200 on GET sessions, 400 on POST sessions. */
 export const INVALID_SESSION_BODY = '{"error":true,"message":"Invalid dob or last name!"}'
+/** the same in the June 2022 code, whose login took last4 */
+export const INVALID_LAST4_SESSION_BODY = '{"error":true,"message":"Invalid last4 or last name!"}'
 
 /** `{"permissions":"read.full"|"read.none","status":"success","uuid":…}`; the uuid is JSON-escaped. */
 export function permissionsBody(full: boolean, uuid: unknown): string {

@@ -31,7 +31,10 @@ export interface ChainPlan {
 }
 
 export interface PlanOptions {
-  /** calls from this index of the given chain on: their failures are swallowed (the answer is still a success) */
+  /**
+   * calls from this index of the given chain on: their failures are swallowed (the answer is still
+   * a success); never the CHIP token's, which fails the request even before a swallowed call
+   */
   readonly swallowFrom?: number
   /** this call is answered "denied" by its service (a LoROTA 401), unless it failed first */
   readonly deniedCall?: DownstreamCall
@@ -134,7 +137,8 @@ export class DownstreamSimulator {
     if (needsToken) {
       const firstChip = chain.findIndex(isChipCall)
       calls = [...chain.slice(0, firstChip), 'chip_token', ...chain.slice(firstChip)]
-      // the token fetch belongs to the call it precedes: swallowed with it when that one is
+      // the token fetch sits outside the CHIP client's rescue (V2::Chip::Service#token): its own
+      // failure is never swallowed (checked below); the calls after it keep their place
       if (swallowFrom >= chain.length) swallowFrom = calls.length
       else if (swallowFrom > firstChip) swallowFrom++
     }
@@ -157,7 +161,8 @@ export class DownstreamSimulator {
         }
       }
       if (failed) {
-        if (i >= swallowFrom) break // swallowed: the rest of the chain is skipped, the answer is a success
+        // swallowed: the rest of the chain is skipped, the answer is a success
+        if (i >= swallowFrom && call !== 'chip_token') break
         failedCall = call
         faultStatus = this.faultStatuses[this.random.below(this.faultStatuses.length)]!
         break

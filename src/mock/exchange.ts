@@ -7,6 +7,7 @@ import {
   SERVICE_UNAVAILABLE,
 } from './contract.js'
 import type { ChainPlan } from './downstream.js'
+import { camelizeJsonKeys, INFLECTION_HEADER } from './inflection.js'
 import type { RouteLabels } from './metrics.js'
 import type { PoolWaiter } from './pool.js'
 import type { DelayedTask } from './scheduler.js'
@@ -94,7 +95,12 @@ export class Exchange<S> implements PoolWaiter, DelayedTask {
       reply.code(status).type(JSON_TYPE)
       if (cookie !== undefined) reply.header('set-cookie', cookie)
       if (this.mock.closing) reply.header('connection', 'close')
-      reply.send(body)
+      // OliveBranch camelizes JSON answers for `X-Key-Inflection: camel`
+      reply.send(
+        body.length > 0 && this.request.headers[INFLECTION_HEADER] === 'camel'
+          ? camelizeJsonKeys(body)
+          : body,
+      )
     } finally {
       if (this.holding) {
         this.holding = false

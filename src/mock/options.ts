@@ -1,6 +1,7 @@
 import { checkNumber } from '../config/parse.js'
 import { ConfigError } from '../errors.js'
 import { type MockPreset, PRESET_NAMES, PRESETS, type PresetName } from '../model/downstream.js'
+import { DEFAULT_WEB_ORIGINS } from './cors.js'
 import { FAULT_STATUSES, type FaultStatus } from './downstream.js'
 import type { LogSink } from './log.js'
 
@@ -36,6 +37,8 @@ export interface MockOptions {
   readonly sessionTtlMs?: number
   readonly retryTtlMs?: number
   readonly chipTokenTtlMs?: number
+  /** origins Rack::Cors allows (vets-api's Settings.web_origin; default va.gov's and localhost:3001) */
+  readonly webOrigins?: readonly string[]
 }
 
 export interface ResolvedMockOptions {
@@ -54,6 +57,7 @@ export interface ResolvedMockOptions {
   readonly sessionTtlMs: number | undefined
   readonly retryTtlMs: number | undefined
   readonly chipTokenTtlMs: number | undefined
+  readonly webOrigins: readonly string[]
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024
@@ -93,7 +97,24 @@ export function resolveMockOptions(opts: MockOptions, defaultLogger?: LogSink): 
     sessionTtlMs: opts.sessionTtlMs,
     retryTtlMs: opts.retryTtlMs,
     chipTokenTtlMs: opts.chipTokenTtlMs,
+    webOrigins: (opts.webOrigins ?? DEFAULT_WEB_ORIGINS).map(checkOrigin),
   }
+}
+
+/** An origin as a browser sends it: scheme://host[:port], nothing after (Rack::Cors compares strings). */
+export function checkOrigin(origin: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(origin)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+    throw new ConfigError(
+      `--web-origin: "${origin}" is not an origin as a browser sends it (scheme://host[:port], e.g. https://www.va.gov)`,
+    )
+  }
+  return origin
 }
 
 export function presetByName(name: string): MockPreset {

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { PresetName } from '../model/downstream.js'
@@ -15,6 +18,10 @@ export interface MockProcessOptions {
   readonly errorRate?: number
   readonly seed?: number
   readonly backlogCap?: number
+  /** origins allowed by CORS (default: the stand-in's, va.gov's and localhost:3001) */
+  readonly webOrigins?: readonly string[]
+  /** serve HTTPS with a certificate made at start; the CA's file is then `MockProcess.caPath` */
+  readonly tls?: boolean
   /** default 0 (a free port) */
   readonly port?: number
   /** default 127.0.0.1 */
@@ -30,7 +37,10 @@ export interface MockProcessOptions {
 }
 
 export interface MockProcess {
+  /** http://HOST:PORT, or https:// with tls */
   readonly url: string
+  /** with tls: the PEM file of the CA to trust (removed at stop) */
+  readonly caPath?: string
   readonly pid: number
   /** SIGTERM, wait for the exit (the child finishes requests in flight), SIGKILL after a bound */
   stop(): Promise<void>
@@ -39,9 +49,9 @@ export interface MockProcess {
 /** dist/src/mock/process.js -> <repo>/bin/checkin-load.js */
 export const BIN_PATH = fileURLToPath(new URL('../../../bin/checkin-load.js', import.meta.url))
 
-export const LISTENING_RE = /^checkin-load mock listening on (http:\/\/\S+)$/
+export const LISTENING_RE = /^checkin-load mock listening on (https?:\/\/\S+)$/
 
-export function mockArgs(opts: MockProcessOptions): string[] {
+export function mockArgs(opts: MockProcessOptions, tlsDir?: string): string[] {
   const args = ['mock', '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0)]
   if (opts.preset !== undefined) args.push('--preset', opts.preset)
   if (opts.workers !== undefined) args.push('--workers', String(opts.workers))
@@ -49,6 +59,8 @@ export function mockArgs(opts: MockProcessOptions): string[] {
   if (opts.errorRate !== undefined) args.push('--error-rate', String(opts.errorRate))
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed))
   if (opts.backlogCap !== undefined) args.push('--backlog-cap', String(opts.backlogCap))
+  if (opts.webOrigins !== undefined) args.push('--web-origin', opts.webOrigins.join(','))
+  if (tlsDir !== undefined) args.push('--tls', '--tls-dir', tlsDir)
   if (opts.onLog === undefined) args.push('--quiet')
   // the child stops when our end of its stdin closes: it never outlives us, even after a SIGKILL
   args.push('--stop-on-stdin-end')
@@ -56,7 +68,12 @@ export function mockArgs(opts: MockProcessOptions): string[] {
 }
 
 export function startMockProcess(opts: MockProcessOptions = {}): Promise<MockProcess> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN_PATH, ...mockArgs(opts)], {
+  // the certificate's folder is ours: the child writes there, we know the CA's path and remove it
+  const tlsDir = opts.tls ? mkdtempSync(join(tmpdir(), 'checkin-load-mock-tls-')) : undefined
+  const removeTlsDir = () => {
+    if (tlsDir !== undefined) rmSync(tlsDir, { recursive: true, force: true })
+  }
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN_PATH, ...mockArgs(opts, tlsDir)], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // its own process group: a Ctrl-C in the terminal reaches the run, which then stops the
     // stand-in after the visits in flight finished (it dies with us anyway: --stop-on-stdin-end)
@@ -65,7 +82,7 @@ export function startMockProcess(opts: MockProcessOptions = {}): Promise<MockPro
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve()
     else child.once('exit', () => resolve())
-  })
+  }).finally(removeTlsDir)
   let stderrTail = ''
   forEachLine(child.stderr!, (line) => {
     stderrTail = `${stderrTail}${line}\n`.slice(-2000)
@@ -98,6 +115,7 @@ export function startMockProcess(opts: MockProcessOptions = {}): Promise<MockPro
       clearTimeout(timer)
       resolve({
         url: match[1]!,
+        ...(tlsDir !== undefined && { caPath: join(tlsDir, 'ca.pem') }),
         pid: child.pid!,
         stop: () => stopChild(child, exited, opts.stopTimeoutMs ?? 15_000),
       })

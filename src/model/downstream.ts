@@ -29,14 +29,24 @@ export type DelayDistribution =
   | { kind: 'constant'; ms: number }
   | { kind: 'lognormal'; meanMs: number; p99Ms: number }
 
-export const PRESET_NAMES = ['fast', 'staging-2022'] as const
+export const PRESET_NAMES = ['fast', 'staging-2022', 'current'] as const
 export type PresetName = (typeof PRESET_NAMES)[number]
+
+/**
+ * Which vets-api code the stand-in follows (checkin-api.md §9): `2022-06` is the code of the team's
+ * June 2022 test (GET patient_check_ins reads LoROTA only: set-e-check-in-started came in 2023; the
+ * login took `last4`); `current` is today's.
+ */
+export const ERAS = ['2022-06', 'current'] as const
+export type Era = (typeof ERAS)[number]
 
 export interface MockPreset {
   readonly name: PresetName
   readonly description: string
   /** Size of the worker pool: each request holds one worker for its whole handling (a Puma thread). */
   readonly workers: number
+  /** the vets-api code whose downstream calls the stand-in makes */
+  readonly era: Era
   /** Delay of each downstream call, before --time-scale. */
   readonly delays: Readonly<Record<DownstreamCall, DelayDistribution>>
 }
@@ -46,12 +56,30 @@ const constant = (ms: number): DelayDistribution => ({ kind: 'constant', ms })
 const FAST_LOROTA = constant(1)
 const FAST_CHIP = constant(2)
 
+// The committed betamocks response delays (vets-api config/betamocks/services_config.yml).
+const BETAMOCKS_DELAYS: Readonly<Record<DownstreamCall, DelayDistribution>> = {
+  lorota_token: constant(200),
+  lorota_data: constant(200),
+  chip_token: constant(200),
+  chip_check_in: constant(5000),
+  chip_refresh_appointments: constant(2000),
+  chip_pre_check_in: constant(2000),
+  chip_confirm_demographics: constant(1000),
+  chip_set_precheckin_started: constant(2000),
+  chip_refresh_precheckin: constant(4000),
+  chip_delete_from_lorota: constant(4000),
+  chip_set_e_check_in_started: constant(2000),
+  chip_initiate_check_in: constant(10_000),
+  btsss_travel_claim: constant(300),
+}
+
 export const PRESETS: Readonly<Record<PresetName, MockPreset>> = {
   fast: {
     name: 'fast',
     description:
       'downstream answers in 1-2 ms and the pool is large: a target the generator cannot easily saturate',
     workers: 100_000,
+    era: 'current',
     delays: {
       lorota_token: FAST_LOROTA,
       lorota_data: FAST_LOROTA,
@@ -73,23 +101,18 @@ export const PRESETS: Readonly<Record<PresetName, MockPreset>> = {
   'staging-2022': {
     name: 'staging-2022',
     description:
-      'twin of the 2022 staging test: betamocks delays (0.2 s LoROTA, 1-5 s CHIP), 6 x 40 = 240 workers',
+      'twin of the June 2022 staging test: its code (no set-e-check-in-started, last4 login), betamocks delays (0.2 s LoROTA, 1-5 s CHIP), 6 x 40 = 240 workers',
     workers: 240,
-    delays: {
-      lorota_token: constant(200),
-      lorota_data: constant(200),
-      chip_token: constant(200),
-      chip_check_in: constant(5000),
-      chip_refresh_appointments: constant(2000),
-      chip_pre_check_in: constant(2000),
-      chip_confirm_demographics: constant(1000),
-      chip_set_precheckin_started: constant(2000),
-      chip_refresh_precheckin: constant(4000),
-      chip_delete_from_lorota: constant(4000),
-      chip_set_e_check_in_started: constant(2000),
-      chip_initiate_check_in: constant(10_000),
-      btsss_travel_claim: constant(300),
-    },
+    era: '2022-06',
+    delays: BETAMOCKS_DELAYS,
+  },
+  current: {
+    name: 'current',
+    description:
+      "today's vets-api calls (set-e-check-in-started on the day-of read) with the betamocks delays and 6 x 40 = 240 workers",
+    workers: 240,
+    era: 'current',
+    delays: BETAMOCKS_DELAYS,
   },
 }
 
@@ -107,6 +130,8 @@ export interface ChainContext {
   readonly identifiersCached: boolean
   /** set-e-check-in-started already called for this visit */
   readonly eCheckInStarted: boolean
+  /** whose code (default current) */
+  readonly era?: Era
 }
 
 /**
@@ -124,13 +149,17 @@ export function downstreamChain(endpoint: CheckinEndpointId, ctx: ChainContext):
       const calls: DownstreamCall[] = []
       if (ctx.identifiersCached && !ctx.oracleHealth) calls.push('chip_refresh_appointments')
       calls.push('lorota_data')
-      if (!ctx.eCheckInStarted && !ctx.oracleHealth) calls.push('chip_set_e_check_in_started')
+      // set-e-check-in-started arrived in 2023 (the 45-minute reminder)
+      if (ctx.era !== '2022-06' && !ctx.eCheckInStarted && !ctx.oracleHealth)
+        calls.push('chip_set_e_check_in_started')
       return calls
     }
     case 'post_patient_check_in':
       return ['chip_check_in']
     case 'get_pre_check_in':
-      return ['lorota_data']
+      return ctx.identifiersCached && !ctx.oracleHealth
+        ? ['chip_refresh_appointments', 'lorota_data']
+        : ['lorota_data']
     case 'post_pre_check_in':
       return ['chip_pre_check_in']
     case 'patch_demographics':
@@ -138,9 +167,10 @@ export function downstreamChain(endpoint: CheckinEndpointId, ctx: ChainContext):
   }
 }
 
-/** Mean time a request of this endpoint holds a worker, from the preset's mean delays. */
+/** Mean time a request of this endpoint holds a worker, from the preset's mean delays and era. */
 export function meanServiceMs(preset: MockPreset, endpoint: CheckinEndpointId, ctx: ChainContext): number {
   let total = 0
-  for (const call of downstreamChain(endpoint, ctx)) total += meanDelayMs(preset.delays[call])
+  for (const call of downstreamChain(endpoint, { ...ctx, era: preset.era }))
+    total += meanDelayMs(preset.delays[call])
   return total
 }

@@ -105,10 +105,15 @@ describe('POST /check_in/v2/sessions', () => {
     assert.match(String(response.headers['content-type']), /^application\/json/)
   })
 
-  test('camelCase keys (lastName, checkInType) as the front end sends them', async () => {
+  test('camelCase keys (lastName, checkInType) as the front end sends them, with X-Key-Inflection: camel', async () => {
     const uuid = newUuid()
     const before = calls(a, 'chip_set_precheckin_started')
-    const response = await postSession(a, { uuid, dob: DOB, lastName: LAST_NAME, checkInType: 'preCheckIn' })
+    const response = await a.inject({
+      method: 'POST',
+      url: '/check_in/v2/sessions',
+      payload: { session: { uuid, dob: DOB, lastName: LAST_NAME, checkInType: 'preCheckIn' } },
+      headers: { 'x-key-inflection': 'camel' },
+    })
     assert.equal(response.statusCode, 200)
     assert.equal(calls(a, 'chip_set_precheckin_started'), before + 1)
   })
@@ -297,18 +302,18 @@ describe('the day-of flow', () => {
     assert.equal(calls(a, 'chip_set_e_check_in_started'), started)
   })
 
-  test('POST patient_check_ins, snake and camel: 200 "Checkin successful"', async () => {
+  test('POST patient_check_ins, snake and camel (with X-Key-Inflection): 200 "Checkin successful"', async () => {
     const uuid = newUuid()
     const cookie = await login(a, uuid)
-    for (const payload of [
-      { patient_check_ins: { uuid, appointment_ien: '460' } },
-      { patientCheckIns: { uuid, appointmentIen: '460' } },
-    ]) {
+    for (const [payload, headers] of [
+      [{ patient_check_ins: { uuid, appointment_ien: '460' } }, { cookie }],
+      [{ patientCheckIns: { uuid, appointmentIen: '460' } }, { cookie, 'x-key-inflection': 'camel' }],
+    ] as const) {
       const response = await a.inject({
         method: 'POST',
         url: '/check_in/v2/patient_check_ins',
         payload,
-        headers: { cookie },
+        headers,
       })
       assert.equal(response.statusCode, 200)
       assert.deepEqual(json(response), { data: 'Checkin successful', status: 200 })
@@ -326,11 +331,19 @@ describe('the day-of flow', () => {
     const uuid = newUuid()
     const cookie = await login(a, uuid)
     const url = `/check_in/v2/demographics/${uuid}`
-    for (const [method, payload] of [
-      ['PATCH', { demographics: { demographic_confirmations: { demographics_up_to_date: true } } }],
-      ['PUT', { demographics: { demographicConfirmations: { demographicsUpToDate: true } } }],
+    for (const [method, payload, headers] of [
+      [
+        'PATCH',
+        { demographics: { demographic_confirmations: { demographics_up_to_date: true } } },
+        { cookie },
+      ],
+      [
+        'PUT',
+        { demographics: { demographicConfirmations: { demographicsUpToDate: true } } },
+        { cookie, 'x-key-inflection': 'camel' },
+      ],
     ] as const) {
-      const response = await a.inject({ method, url, payload, headers: { cookie } })
+      const response = await a.inject({ method, url, payload, headers })
       assert.equal(response.statusCode, 200, method)
       assert.equal((json(response) as { status: number }).status, 200)
     }
@@ -346,7 +359,7 @@ describe('the day-of flow', () => {
       method: 'POST',
       url: '/check_in/v0/travel_claims',
       payload: { travelClaims: { uuid, appointmentDate: TODAY } },
-      headers: { cookie },
+      headers: { cookie, 'x-key-inflection': 'camel' },
     })
     assert.equal(response.statusCode, 202)
     assert.equal(response.body, '')
@@ -367,15 +380,18 @@ describe('the pre-check-in flow', () => {
     assert.equal(read.statusCode, 200)
     assert.equal((json(read) as { id: string }).id, uuid)
     assert.equal(standInOf(a).patients.identifiersCached(standInOf(a).patients.get(uuid)!), false)
-    for (const payload of [
-      { pre_check_in: { uuid, demographics_up_to_date: true, check_in_type: 'preCheckIn' } },
-      { preCheckIn: { uuid, demographicsUpToDate: true, checkInType: 'preCheckIn' } },
-    ]) {
+    for (const [payload, headers] of [
+      [{ pre_check_in: { uuid, demographics_up_to_date: true, check_in_type: 'preCheckIn' } }, { cookie }],
+      [
+        { preCheckIn: { uuid, demographicsUpToDate: true, checkInType: 'preCheckIn' } },
+        { cookie, 'x-key-inflection': 'camel' },
+      ],
+    ] as const) {
       const response = await a.inject({
         method: 'POST',
         url: '/check_in/v2/pre_check_ins',
         payload,
-        headers: { cookie },
+        headers,
       })
       assert.equal(response.statusCode, 200)
       assert.deepEqual(json(response), { data: 'Pre-checkin successful', status: 200 })
@@ -540,13 +556,12 @@ describe('fault injection (every downstream call fails)', () => {
     }
   })
 
-  test('LoROTA failing on login: 404 CIE-VETS-API_404 ("uuid not found") or 400 VA900', async () => {
-    const notFound = await postSession(failing(404), { uuid: newUuid(), dob: DOB, last_name: LAST_NAME })
-    assert.equal(notFound.statusCode, 404)
-    assert.equal(errorOf(notFound.body).code, 'CIE-VETS-API_404')
-    const down = await postSession(failing(500), { uuid: newUuid(), dob: DOB, last_name: LAST_NAME })
-    assert.equal(down.statusCode, 400)
-    assert.equal(errorOf(down.body).code, 'VA900')
+  test('LoROTA failing on login (404, 500): 400 VA900 (LOROTA-API_404 has no locale entry)', async () => {
+    for (const status of [404, 500] as const) {
+      const down = await postSession(failing(status), { uuid: newUuid(), dob: DOB, last_name: LAST_NAME })
+      assert.equal(down.statusCode, 400)
+      assert.equal(errorOf(down.body).code, 'VA900')
+    }
   })
 
   test('CHIP 504 on PATCH demographics -> 400 VA900 (as the confirm_demographics_504 spec)', async () => {

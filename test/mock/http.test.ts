@@ -100,7 +100,7 @@ describe('the built-in flows over HTTP', () => {
     const uuid = newUuid()
     const response = await fetch(`${server.url}/check_in/v2/sessions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-key-inflection': 'camel' },
       body: JSON.stringify({ session: { uuid, dob: '1960-03-12', lastName: 'Johnson' } }),
     })
     assert.equal(response.status, 200)

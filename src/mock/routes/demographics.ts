@@ -2,7 +2,6 @@ import type { FastifyPluginCallback } from 'fastify'
 import { chainOf } from '../chains.js'
 import {
   DEMOGRAPHICS_INVALID_BODY,
-  field,
   isObject,
   type JsonObject,
   parameterMissing,
@@ -36,7 +35,7 @@ const patchDemographics: Handler<Confirmation> = (ex) => {
   if (!mock.authorized(ex.request, uuid)) return ex.send(401, permissionsBody(false, uuid))
   const demographics = bodyOf<{ demographics: JsonObject }>(ex.request)?.demographics
   if (demographics === undefined) return ex.sendError(parameterMissing('demographics'))
-  const confirmations = field(demographics, 'demographic_confirmations', 'demographicConfirmations')
+  const confirmations = demographics.demographic_confirmations
   if (!isObject(confirmations) || Object.keys(confirmations).length === 0) {
     return ex.send(400, DEMOGRAPHICS_INVALID_BODY)
   }

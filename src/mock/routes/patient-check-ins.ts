@@ -1,13 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify'
 import { chainOf } from '../chains.js'
-import {
-  CHECK_IN_OK_BODY,
-  field,
-  isObject,
-  type JsonObject,
-  parameterMissing,
-  permissionsBody,
-} from '../contract.js'
+import { CHECK_IN_OK_BODY, type JsonObject, parameterMissing, permissionsBody } from '../contract.js'
 import type { Handler } from '../exchange.js'
 import { addRoute, bodyOf, objectUnder, type RoutesOptions } from './route.js'
 
@@ -24,7 +17,7 @@ export const patientCheckInsRoutes: FastifyPluginCallback<RoutesOptions> = (app,
     url: '/check_in/v2/patient_check_ins',
     endpoint: 'post_patient_check_in',
     handle: postPatientCheckIn,
-    body: objectUnder('patient_check_ins', 'patientCheckIns'),
+    body: objectUnder('patient_check_ins'),
   })
   done()
 }
@@ -34,6 +27,7 @@ interface DayOfRead {
   uuid: string
   /** setECheckinStartedCalled as LoROTA's data had it: before this read's own call */
   startedBefore: boolean
+  /** facilityType=oh: the Oracle Health shape, no CHIP refresh or started calls */
   oracleHealth: boolean
 }
 
@@ -43,20 +37,21 @@ const getPatientCheckIn: Handler<DayOfRead> = (ex) => {
   const mock = ex.mock
   const patient = mock.sessionPatient(ex.request, uuid)
   if (patient === undefined) return ex.send(401, permissionsBody(false, uuid))
-  const query = ex.query
-  const oracleHealth = query.facilityType === 'oh'
-  const preCheckIn = query.checkInType === 'preCheckIn'
+  const oracleHealth = ex.query.facilityType === 'oh'
   ex.state = { uuid: uuid as string, startedBefore: patient.eCheckInStarted, oracleHealth }
   const chain = chainOf(
     'get_patient_check_in',
-    preCheckIn,
+    false,
     oracleHealth,
     mock.patients.identifiersCached(patient),
     patient.eCheckInStarted,
+    mock.options.preset.era,
   )
   const plan = mock.downstream.plan(chain)
-  if (!preCheckIn && (plan.failedCall === undefined || plan.failedCall === 'chip_set_e_check_in_started')) {
-    // the data was read and its identifiers cached (before set-e-check-in-started, which may fail)
+  // once LoROTA's data is read, its identifiers are cached, whatever the check-in type (this
+  // controller has none) and whatever fails after it (set-e-check-in-started, its CHIP token)
+  const dataAt = plan.calls.indexOf('lorota_data')
+  if (dataAt >= 0 && (plan.failedCall === undefined || dataAt < plan.calls.length - 1)) {
     mock.patients.cacheIdentifiers(patient)
   }
   if (plan.failedCall === undefined && chain.includes('chip_set_e_check_in_started'))
@@ -71,9 +66,8 @@ const getPatientCheckInDone: Handler<DayOfRead> = (ex) => {
 
 /** POST /check_in/v2/patient_check_ins — the day-of check-in; unauthenticated gets 200 read.none. */
 const postPatientCheckIn: Handler<undefined> = (ex) => {
-  const body = bodyOf<JsonObject>(ex.request)
-  const checkIn = body === undefined ? undefined : field(body, 'patient_check_ins', 'patientCheckIns')
-  if (!isObject(checkIn)) return ex.sendError(parameterMissing('patient_check_ins'))
+  const checkIn = bodyOf<{ patient_check_ins: JsonObject }>(ex.request)?.patient_check_ins
+  if (checkIn === undefined) return ex.sendError(parameterMissing('patient_check_ins'))
   const uuid = checkIn.uuid
   const mock = ex.mock
   if (!mock.authorized(ex.request, uuid)) return ex.send(200, permissionsBody(false, uuid))

@@ -1,13 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify'
 import { chainOf } from '../chains.js'
-import {
-  field,
-  isObject,
-  type JsonObject,
-  PRE_CHECK_IN_OK_BODY,
-  parameterMissing,
-  permissionsBody,
-} from '../contract.js'
+import { type JsonObject, PRE_CHECK_IN_OK_BODY, parameterMissing, permissionsBody } from '../contract.js'
 import type { Handler } from '../exchange.js'
 import type { Patient } from '../patients.js'
 import { addRoute, bodyOf, objectUnder, type RoutesOptions } from './route.js'
@@ -25,7 +18,7 @@ export const preCheckInsRoutes: FastifyPluginCallback<RoutesOptions> = (app, { m
     url: '/check_in/v2/pre_check_ins',
     endpoint: 'post_pre_check_in',
     handle: postPreCheckIn,
-    body: objectUnder('pre_check_in', 'preCheckIn'),
+    body: objectUnder('pre_check_in'),
   })
   done()
 }
@@ -36,14 +29,23 @@ interface PreCheckInRead {
   patient: Patient
 }
 
-/** GET /check_in/v2/pre_check_ins/:id?checkInType=preCheckIn — LoROTA data, no identifier caching. */
+/**
+ * GET /check_in/v2/pre_check_ins/:id?checkInType=preCheckIn — LoROTA data (no identifier caching),
+ * after CHIP refresh-appointments when identifiers are cached and the site is not Oracle Health.
+ */
 const getPreCheckIn: Handler<PreCheckInRead> = (ex) => {
   const uuid = ex.params.id
   const mock = ex.mock
   const patient = mock.sessionPatient(ex.request, uuid)
   if (patient === undefined) return ex.send(401, permissionsBody(false, uuid))
   ex.state = { uuid: uuid as string, patient }
-  ex.afterChain(mock.downstream.plan(chainOf('get_pre_check_in', true)), getPreCheckInDone)
+  const chain = chainOf(
+    'get_pre_check_in',
+    true,
+    ex.query.facilityType === 'oh',
+    mock.patients.identifiersCached(patient),
+  )
+  ex.afterChain(mock.downstream.plan(chain), getPreCheckInDone)
 }
 
 const getPreCheckInDone: Handler<PreCheckInRead> = (ex) => {
@@ -52,9 +54,8 @@ const getPreCheckInDone: Handler<PreCheckInRead> = (ex) => {
 
 /** POST /check_in/v2/pre_check_ins — CHIP pre-checkin. */
 const postPreCheckIn: Handler<undefined> = (ex) => {
-  const body = bodyOf<JsonObject>(ex.request)
-  const preCheckIn = body === undefined ? undefined : field(body, 'pre_check_in', 'preCheckIn')
-  if (!isObject(preCheckIn)) return ex.sendError(parameterMissing('pre_check_in'))
+  const preCheckIn = bodyOf<{ pre_check_in: JsonObject }>(ex.request)?.pre_check_in
+  if (preCheckIn === undefined) return ex.sendError(parameterMissing('pre_check_in'))
   const uuid = preCheckIn.uuid
   const mock = ex.mock
   if (!mock.authorized(ex.request, uuid)) return ex.send(401, permissionsBody(false, uuid))

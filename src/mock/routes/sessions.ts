@@ -1,11 +1,12 @@
 import type { FastifyPluginCallback } from 'fastify'
-import type { DownstreamCall } from '../../model/downstream.js'
+import type { DownstreamCall, Era } from '../../model/downstream.js'
 import { chainOf } from '../chains.js'
 import {
   BACKEND_ERRORS,
-  field,
+  INVALID_LAST4_SESSION_BODY,
   INVALID_SESSION_BODY,
   isDob,
+  isLast4,
   isLastName,
   isUuid,
   type JsonObject,
@@ -25,6 +26,7 @@ export const sessionsRoutes: FastifyPluginCallback<RoutesOptions> = (app, { mock
     endpoint: 'get_session',
     handle: getSession,
   })
+  // (Rails also routes `/sessions/`, as the web app sends it: the app ignores trailing slashes)
   addRoute(app, mock, {
     method: 'POST',
     url: '/check_in/v2/sessions',
@@ -59,20 +61,37 @@ const getSessionDone: Handler<SessionCheck> = (ex) => {
 interface LoginAttempt {
   uuid: string
   lastName: string
+  /** the second credential: the dob, or (June 2022 code) `last4:NNNN` */
   dob: string
   /** the refused try found the retry limit reached: CHIP deleteFromLorota, then 410 */
   lockout: boolean
 }
 
-/** POST /check_in/v2/sessions — the login: LoROTA token, lockout after three wrong tries. */
+/**
+ * The second credential of a login: `dob` (today); the June 2022 code took `last4` (the last four
+ * of the SSN); its twin takes either, so that today's clients can drive it too.
+ */
+function secondCredential(session: JsonObject, era: Era): string | undefined {
+  if (isDob(session.dob)) return session.dob
+  if (era === '2022-06' && isLast4(session.last4)) return `last4:${session.last4}`
+  return undefined
+}
+
+/**
+ * POST /check_in/v2/sessions — the login: LoROTA token, lockout after three wrong tries. Keys as
+ * the controller reads them (snake_case): a camelCase body needs X-Key-Inflection (inflection.ts).
+ */
 const postSession: Handler<LoginAttempt> = (ex) => {
   const session = bodyOf<{ session: JsonObject }>(ex.request)?.session
   if (session === undefined) return ex.sendError(parameterMissing('session'))
-  const uuid = session.uuid
-  const dob = session.dob
-  const lastName = field(session, 'last_name', 'lastName')
-  if (!isUuid(uuid) || !isDob(dob) || !isLastName(lastName)) return ex.send(400, INVALID_SESSION_BODY)
   const mock = ex.mock
+  const era = mock.options.preset.era
+  const uuid = session.uuid
+  const dob = secondCredential(session, era)
+  const lastName = session.last_name
+  if (!isUuid(uuid) || dob === undefined || !isLastName(lastName)) {
+    return ex.send(400, era === '2022-06' ? INVALID_LAST4_SESSION_BODY : INVALID_SESSION_BODY)
+  }
   if (mock.authorized(ex.request, uuid)) return ex.send(200, permissionsBody(true, uuid))
   ex.state = { uuid, lastName, dob, lockout: false }
 
@@ -84,9 +103,9 @@ const postSession: Handler<LoginAttempt> = (ex) => {
   if (patient !== undefined && patient.lastName !== '' && !sameCredentials(patient, lastName, dob)) {
     return wrongLogin(ex, patient)
   }
-  const preCheckIn = field(session, 'check_in_type', 'checkInType') === 'preCheckIn'
-  const oracleHealth = field(session, 'facility_type', 'facilityType') === 'oh'
-  // set-precheckin-started's errors are swallowed: the login still succeeds
+  const preCheckIn = session.check_in_type === 'preCheckIn'
+  const oracleHealth = session.facility_type === 'oh'
+  // set-precheckin-started's errors are swallowed (the login still succeeds), not its CHIP token's
   ex.afterChain(
     mock.downstream.plan(chainOf('post_session', preCheckIn, oracleHealth), { swallowFrom: 1 }),
     loginDone,
@@ -131,7 +150,8 @@ function wrongLogin(ex: Exchange<LoginAttempt>, patient: Patient): void {
 const wrongLoginDone: Handler<LoginAttempt> = (ex) => {
   const mock = ex.mock
   const p = mock.patients.getOrCreate(ex.state.uuid)
-  mock.patients.countFailedLogin(p)
+  // the 410 path does not save the counter again (V2::Lorota::Service: only below the limit)
+  if (!ex.state.lockout) mock.patients.countFailedLogin(p)
   if (ex.state.lockout) {
     p.deleted = true
     p.sessionExpiresAt = 0

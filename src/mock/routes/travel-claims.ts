@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify'
-import { field, isObject, type JsonObject, parameterMissing, permissionsBody } from '../contract.js'
+import { type JsonObject, parameterMissing, permissionsBody } from '../contract.js'
 import type { Handler } from '../exchange.js'
 import { TRAVEL_CLAIM_LABEL } from '../metrics.js'
 import { addRoute, bodyOf, objectUnder, type RoutesOptions } from './route.js'
@@ -11,16 +11,15 @@ export const travelClaimsRoutes: FastifyPluginCallback<RoutesOptions> = (app, { 
     url: '/check_in/v0/travel_claims',
     endpoint: TRAVEL_CLAIM_LABEL,
     handle: postTravelClaim,
-    body: objectUnder('travel_claims', 'travelClaims'),
+    body: objectUnder('travel_claims'),
   })
   done()
 }
 
 /** Enqueues the claim (a background BTSSS call, no worker held: Sidekiq) and answers 202. */
 const postTravelClaim: Handler<undefined> = (ex) => {
-  const body = bodyOf<JsonObject>(ex.request)
-  const claim = body === undefined ? undefined : field(body, 'travel_claims', 'travelClaims')
-  if (!isObject(claim)) return ex.sendError(parameterMissing('travel_claims'))
+  const claim = bodyOf<{ travel_claims: JsonObject }>(ex.request)?.travel_claims
+  if (claim === undefined) return ex.sendError(parameterMissing('travel_claims'))
   const uuid = claim.uuid
   const mock = ex.mock
   if (!mock.authorized(ex.request, uuid)) return ex.send(401, permissionsBody(false, uuid))
