@@ -21,6 +21,7 @@ interface ProfileFlags {
   json?: boolean
   workers?: number
   preset?: PresetName
+  perEndpoint?: boolean
 }
 
 export function registerProfileCommand(program: Command): void {
@@ -64,6 +65,10 @@ export function registerProfileCommand(program: Command): void {
         PRESET_NAMES,
       ),
     )
+    .option(
+      '--per-endpoint',
+      'predict for the table sent endpoint by endpoint (random UUIDs, no session), as per-endpoint scripts send it',
+    )
     .option('--json', 'print JSON for scripts')
     .addHelpText(
       'after',
@@ -71,7 +76,8 @@ export function registerProfileCommand(program: Command): void {
 Examples:
   checkin-load profile
   checkin-load profile --scale 2 --json
-  checkin-load profile --workers 240 --preset staging-2022`,
+  checkin-load profile --workers 240 --preset staging-2022
+  checkin-load profile --workers 240 --preset staging-2022 --per-endpoint`,
     )
     .action((flags: ProfileFlags) => {
       const profile = resolveProfile(flags.profile, {
@@ -80,10 +86,13 @@ Examples:
         withDemographics: flags.withDemographics === true,
       })
       const derived = deriveRates(profile, flags.scale)
-      const wantsPrediction = flags.workers !== undefined || flags.preset !== undefined
+      const wantsPrediction =
+        flags.workers !== undefined || flags.preset !== undefined || flags.perEndpoint === true
       const preset = PRESETS[flags.preset ?? 'staging-2022']
       const prediction = wantsPrediction
-        ? predictWorkers(profile, preset, flags.workers ?? preset.workers)
+        ? predictWorkers(profile, preset, flags.workers ?? preset.workers, {
+            perEndpoint: flags.perEndpoint === true,
+          })
         : undefined
       process.stdout.write(
         flags.json
@@ -114,6 +123,7 @@ export function profileJson(derived: DerivedProfile, prediction?: WorkerPredicti
       prediction: {
         preset: prediction.preset,
         workers: prediction.workers,
+        perEndpoint: prediction.perEndpoint,
         busyWorkersAt1x: round(prediction.busyAt1x, 1),
         busyWorkersAtScale: round(prediction.busyAt1x * derived.scale, 1),
         saturationShare: round(prediction.saturationShare, 3),
@@ -139,7 +149,9 @@ export function profileText(derived: DerivedProfile, prediction?: WorkerPredicti
   if (prediction) {
     const atScale = prediction.busyAt1x * derived.scale
     text +=
-      `\nLittle's law with the ${prediction.preset} preset's downstream delays:\n` +
+      `\nLittle's law with the ${prediction.preset} preset's downstream delays` +
+      (prediction.perEndpoint ? ', the table sent per endpoint (no sessions)' : '') +
+      ':\n' +
       `  busy workers at 1x: ${formatNumber(prediction.busyAt1x, 1)}` +
       (derived.scale !== 1 ? `, at ${derived.scale}x: ${formatNumber(atScale, 1)}` : '') +
       `\n  a pool of ${prediction.workers} workers saturates at ${formatNumber(prediction.saturationShare, 2)}x of the profile` +

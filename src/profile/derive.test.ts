@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { PRESETS } from '../model/downstream.js'
 import { checkinProfile, DEFAULT_ESTIMATES, visitsPerMinute } from './builtin.js'
 import { deriveRates } from './derive.js'
-import { predictWorkers } from './littles-law.js'
 
 const rpmOf = (scale: number, estimates = DEFAULT_ESTIMATES) =>
   Object.fromEntries(deriveRates(checkinProfile(estimates), scale).endpoints.map((e) => [e.endpoint, e.rpm]))
@@ -61,25 +59,4 @@ test('a flow with no arrivals is left out', () => {
     ['pre_check_in'],
   )
   assert.equal(rpmOf(1, { ...DEFAULT_ESTIMATES, checkInsPerHour: 0 }).get_patient_check_in, undefined)
-})
-
-test("Little's law: 240 staging-2022 workers saturate between 0.5x and 1x", () => {
-  const prediction = predictWorkers(checkinProfile(), PRESETS['staging-2022'], 240)
-  // day-of: 9.8/s x (0 + 0.2 + 2.2 + 5 s); pre-check-in: 40.283/s x (4 + 2.2 + 0.2 + 2 s)
-  assert.equal(Number(prediction.busyAt1x.toFixed(2)), 410.9)
-  assert.equal(Number(prediction.saturationShare.toFixed(3)), 0.584)
-  assert.ok(prediction.saturationShare > 0.5 && prediction.saturationShare < 1)
-  assert.equal(
-    Number(predictWorkers(checkinProfile(), PRESETS['staging-2022'], 480).saturationShare.toFixed(3)),
-    1.168,
-  )
-})
-
-test("Little's law counts the demographics step's second of CHIP", () => {
-  const prediction = predictWorkers(
-    checkinProfile({ ...DEFAULT_ESTIMATES, withDemographics: true }),
-    PRESETS['staging-2022'],
-    240,
-  )
-  assert.equal(Number(prediction.busyAt1x.toFixed(2)), 420.7)
 })
