@@ -32,12 +32,22 @@ test('profile --scale 2 doubles the numbers; --check-ins-per-hour 70560 gives 11
 
 test('profile --workers 240 --preset staging-2022 predicts saturation between 0.5x and 1x', () => {
   const json = JSON.parse(cli(['profile', '--json', '--workers', '240', '--preset', 'staging-2022']).stdout)
-  assert.equal(json.prediction.busyWorkersAt1x, 410.9)
-  assert.equal(json.prediction.saturationShare, 0.584)
+  assert.equal(json.prediction.busyWorkersAt1x, 391.3)
+  assert.equal(json.prediction.saturationShare, 0.613)
+  assert.equal(json.prediction.perEndpoint, false)
   const text = cli(['profile', '--workers', '240', '--preset', 'staging-2022']).stdout
-  assert.match(text, /busy workers at 1x: 410\.9/)
-  assert.match(text, /a pool of 240 workers saturates at 0\.58x of the profile/)
-  assert.match(text, /short by 170\.9 workers/)
+  assert.match(text, /busy workers at 1x: 391\.3/)
+  assert.match(text, /a pool of 240 workers saturates at 0\.61x of the profile/)
+  assert.match(text, /short by 151\.3 workers/)
+})
+
+test('profile --per-endpoint: the table sent per endpoint without sessions, 251.7 busy at 1x', () => {
+  const args = ['profile', '--workers', '240', '--preset', 'staging-2022', '--per-endpoint']
+  const json = JSON.parse(cli([...args, '--json']).stdout)
+  assert.equal(json.prediction.busyWorkersAt1x, 251.7)
+  assert.equal(json.prediction.saturationShare, 0.953)
+  assert.equal(json.prediction.perEndpoint, true)
+  assert.match(cli(args).stdout, /per endpoint \(no sessions\)[\s\S]*saturates at 0\.95x/)
 })
 
 test('profile prints the table with flows an hour', () => {
