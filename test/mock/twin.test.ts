@@ -79,6 +79,7 @@ async function drive(
   mock: StandIn,
   share: number,
   finishVisits: boolean,
+  perEndpoint = false,
 ): Promise<RunResult> {
   const dispatcher = new Agent({ connections: 2000, keepAliveTimeout: 10_000 })
   const samples: Sample[] = []
@@ -109,7 +110,12 @@ async function drive(
     }
   }
 
-  const flows = PROFILE.flows.map((flow) => ({
+  // per endpoint: each step of each flow is a stream of its own at the flow's rate, each request
+  // a one-step "visit" with a fresh uuid and no session (as per-endpoint scripts send the table)
+  const streams = perEndpoint
+    ? PROFILE.flows.flatMap((flow) => flow.steps.map((step) => ({ ...flow, steps: [step] })))
+    : PROFILE.flows
+  const flows = streams.map((flow) => ({
     flow,
     periodMs: 60_000 / (flow.arrivalsPerMinute * share),
     next: 0,
@@ -259,6 +265,38 @@ test('at half the saturation rate: busy workers as predicted, no backlog, latenc
       m <= serviceMs * 1.25 + 50,
       `${key}: median ${m.toFixed(1)} ms for a service time of ${serviceMs} ms: requests waited for workers`,
     )
+  }
+})
+
+test('the 2022 test at 0.5x, both ways: visits keep 81.5 % of the pool busy, the table per endpoint 52 %', async (t) => {
+  const perEndpointPrediction = predictWorkers(PROFILE, PRESET, WORKERS, { perEndpoint: true })
+  for (const [mode, perEndpoint, predictedAt1x] of [
+    ['visits', false, PREDICTION.busyAt1x],
+    ['per endpoint', true, perEndpointPrediction.busyAt1x],
+  ] as const) {
+    const predictedBusy = predictedAt1x * TIME_SCALE * 0.5
+    const result = await withServer((server, mock) => drive(server, mock, 0.5, true, perEndpoint))
+    const error = (result.meanBusy - predictedBusy) / predictedBusy
+    t.diagnostic(
+      `${mode} at 0.5x: ${result.samples.length} requests, mean busy ${result.meanBusy.toFixed(2)} of ${WORKERS} ` +
+        `(${((result.meanBusy / WORKERS) * 100).toFixed(1)} %), predicted ${predictedBusy.toFixed(2)} ` +
+        `(${((predictedBusy / WORKERS) * 100).toFixed(1)} %), ${(error * 100).toFixed(1)} % off, max backlog ${result.maxBacklog}`,
+    )
+    assert.ok(Math.abs(error) <= 0.15, `${mode}: ${(error * 100).toFixed(1)} % off the prediction`)
+    if (perEndpoint) {
+      // unauthorized: 401 at once, POST patient_check_ins 200 read.none; the sessions endpoints 200
+      const expected: Record<string, number> = {
+        get_session: 200,
+        post_session: 200,
+        get_patient_check_in: 401,
+        post_patient_check_in: 200,
+        get_pre_check_in: 401,
+        post_pre_check_in: 401,
+      }
+      for (const sample of result.samples) assert.equal(sample.status, expected[sample.endpoint], sample.key)
+    } else {
+      assert.ok(result.samples.every((sample) => sample.status === 200))
+    }
   }
 })
 
