@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { Agent, request } from 'undici'
 import { startMockProcess, startMockServer } from '../../src/mock/index.js'
+import { BIN_PATH } from '../../src/mock/process.js'
 
 /** `checkin-load mock --tls`: HTTPS with a certificate made at start, its CA in a file for `run --ca`. */
 
@@ -48,4 +50,19 @@ test('startMockProcess({ tls: true }): the child serves HTTPS, the CA path is kn
     await mock.stop()
   }
   assert.equal(existsSync(mock.caPath!), false)
+})
+
+test('bad --web-origin and --tls-dir without --tls: one line, exit 2', () => {
+  for (const [args, message] of [
+    [['--web-origin', 'https://www.va.gov/'], /--web-origin: "https:\/\/www\.va\.gov\/" is not an origin/],
+    [['--web-origin', ' , '], /--web-origin needs at least one origin/],
+    [['--tls-dir', '/tmp/nowhere'], /--tls-dir needs --tls/],
+  ] as const) {
+    const result = spawnSync(process.execPath, [BIN_PATH, 'mock', '--port', '0', ...args], {
+      encoding: 'utf8',
+    })
+    assert.equal(result.status, 2, args.join(' '))
+    assert.match(result.stderr, message)
+    assert.equal(result.stderr.trim().split('\n').length, 1)
+  }
 })
