@@ -462,3 +462,15 @@ test('a sample of bad input through bin/checkin-load.js: exit 2, one line', asyn
     assert.match(run.stderr, /^checkin-load: /)
   }
 })
+
+test('--out on a pseudo filesystem (/proc) or under a file: exit 2 within 5 s, one line, no load sent', async () => {
+  const file = join(dir, 'a-file')
+  writeFileSync(file, 'x')
+  for (const out of ['/proc/x/results', join(file, 'results')]) {
+    const run = await runCli(['run', '--out', out, '--duration', '5s'], { killAfterMs: 20_000 })
+    assert.equal(run.code, 2, `--out ${out}: ${run.stderr}`)
+    assert.ok(run.wallMs < 5000, `--out ${out} took ${run.wallMs} ms`)
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr)
+    assert.match(run.stderr, /^checkin-load: cannot write the results in .*; choose another --out/)
+  }
+})
