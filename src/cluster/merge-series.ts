@@ -72,7 +72,7 @@ export function mergeHeaders(headers: readonly SeriesHeader[], sources: readonly
   headers.forEach((header, i) => {
     if (header.runId !== first.runId) {
       throw new ResultsError(
-        `${sources[i]} is run "${header.runId}", ${sources[0]} is run "${first.runId}": merge only shards of one run`,
+        `${sources[i]} is run "${header.runId}", ${sources[0]} is run "${first.runId}": merge only shards of one run (shards started with one --start-at and the same flags share a run id; else give every shard the same --run-id)`,
       )
     }
     if (!header.shard) {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs'
+import { existsSync, rmdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { timeScaledSlos } from '../capacity/slo.js'
 import { checkinVisitData, isoDate } from '../checkin/index.js'
 import { type FleetResult, ShardFleet, workersOf } from '../cluster/fleet.js'
+import { sharedRunId } from '../cluster/run-id.js'
 import type { RunConfig } from '../config/schema.js'
 import { readCaFile, resolveHeaders } from '../config/target-access.js'
 import type { ThresholdSpec } from '../config/thresholds.js'
@@ -31,6 +32,7 @@ import {
   startExporters,
   warmUpFolds,
 } from '../metrics/index.js'
+import { makeOutputDir } from '../metrics/output-dir.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
 import { startMockProcess } from '../mock/process.js'
 import {
@@ -236,7 +238,7 @@ async function execute(
   const endpoints = endpointIds(profile)
   const derived = deriveRates(profile, config.scale)
   const seed = runSeed(config)
-  const runId = config.runId ?? makeRunId()
+  const runId = config.runId ?? sharedRunId(config) ?? makeRunId()
   const runDir = join(config.out, runId)
   const headers = resolveHeaders(config)
   const ca = readCaFile(config.caFile)
@@ -259,7 +261,7 @@ async function execute(
   // the results must be writable before anything starts: a clear error, and no load sent
   let series: SeriesWriter
   try {
-    mkdirSync(runDir, { recursive: true })
+    makeOutputDir(runDir)
     series = new SeriesWriter(join(runDir, SERIES_FILE))
   } catch (error) {
     throw new UsageError(

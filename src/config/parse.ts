@@ -147,6 +147,12 @@ export function parseShard(text: string): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim())
   const index = match ? Number(match[1]) : Number.NaN
   const count = match ? Number(match[2]) : Number.NaN
+  if (match && count >= 1 && index === count) {
+    // Jest, Playwright and Vitest number shards from 1: N/N is the likely slip
+    throw new ConfigError(
+      `invalid --shard "${text}": shards are numbered from 0, as Kubernetes' JOB_COMPLETION_INDEX: write I/N with 0 <= I < N, so the last of ${count} is ${count - 1}/${count}`,
+    )
+  }
   if (!match || count < 1 || index >= count) {
     throw new ConfigError(`invalid --shard "${text}": write I/N with 0 <= I < N, like 0/4`)
   }
