@@ -17,6 +17,6 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY bin ./bin
 COPY --from=build /app/dist/src ./dist/src
 COPY dashboards ./dashboards
-USER node
+USER 1000:1000
 ENTRYPOINT ["node", "/app/bin/checkin-load.js"]
 CMD ["--help"]

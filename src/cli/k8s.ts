@@ -1,24 +1,25 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { type Command, Option } from 'commander'
-import { k8sManifests, k8sYaml } from '../cluster/k8s.js'
+import { k8sInstructions, k8sManifests, k8sYaml } from '../cluster/k8s.js'
 import { ConfigError } from '../errors.js'
 import { durationOption, numberOption } from './options.js'
 import { addRunFlags, runConfigFromCommand } from './run-flags.js'
+import { packageVersion } from './version.js'
 
 interface K8sFlags {
   shards: number
   image: string
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never'
   namespace: string
   startIn: number
   secretName: string
-  resultsClaim: string
-  existingClaim?: boolean
   storage: string
   metricsPort: number
+  collectWithin: number
 }
 
-/** `checkin-load k8s --shards N [run flags]`: prints an Indexed Job (and its ConfigMap, PVC) on stdout. */
+/** `checkin-load k8s --shards N --image IMAGE [run flags]`: prints an Indexed Job and its ConfigMap on stdout. */
 export function registerK8sCommand(program: Command): void {
   const command = program
     .command('k8s')
@@ -31,9 +32,15 @@ export function registerK8sCommand(program: Command): void {
       }).makeOptionMandatory(),
     )
     .addOption(
-      new Option('--image <image>', 'container image built from the Dockerfile').default(
-        'checkin-load:latest',
-      ),
+      new Option(
+        '--image <image>',
+        'the image built from the Dockerfile, in a registry the cluster pulls from (e.g. registry.example.com/checkin-load:0.1.0)',
+      ).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--image-pull-policy <policy>', "the container's imagePullPolicy")
+        .choices(['Always', 'IfNotPresent', 'Never'])
+        .default('IfNotPresent'),
     )
     .addOption(new Option('--namespace <ns>', 'namespace of the manifests').default('default'))
     .addOption(
@@ -48,12 +55,14 @@ export function registerK8sCommand(program: Command): void {
       ),
     )
     .addOption(
-      new Option('--results-claim <name>', "PersistentVolumeClaim for the shards' run folders").default(
-        'checkin-load-results',
-      ),
+      new Option('--storage <size>', "size limit of each pod's results volume (an emptyDir)").default('1Gi'),
     )
-    .option('--existing-claim', 'use an existing claim instead of creating one')
-    .addOption(new Option('--storage <size>', 'size of the results claim').default('1Gi'))
+    .addOption(
+      durationOption(
+        '--collect-within <d>',
+        'how long each pod waits after its run for its results to be collected',
+      ).default(3_600_000, '1h'),
+    )
     .addOption(
       numberOption('--metrics-port <n>', 'Prometheus port in each pod', {
         min: 1,
@@ -66,9 +75,9 @@ export function registerK8sCommand(program: Command): void {
       'after',
       `
 Example:
-  checkin-load k8s --shards 4 --target https://staging-api.va.gov --duration 30m > job.yaml
-  kubectl apply -f job.yaml     # then watch in Grafana; afterwards copy /results/shard-* and
-  checkin-load merge shard-0/<run-id> shard-1/<run-id> ... --out merged`,
+  checkin-load k8s --shards 4 --image registry.example.com/checkin-load:0.1.0 \\
+    --target https://staging-api.va.gov --duration 30m > job.yaml
+  kubectl apply -f job.yaml     # job.yaml starts with the commands that collect and merge the results`,
     )
     .action((flags: K8sFlags) => {
       for (const forbidden of ['shard', 'workers', 'startAt', 'prometheusPort'] as const) {
@@ -84,23 +93,29 @@ Example:
           'k8s needs --target: the pods load a real deployment (staging), not the embedded stand-in',
         )
       }
+      if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(flags.storage)) {
+        throw new ConfigError(
+          `invalid --storage "${flags.storage}": give a Kubernetes quantity, like 1Gi or 500Mi`,
+        )
+      }
       const runId = config.runId ?? `k8s-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z`
       const profileFile = /\.(ya?ml|json)$/.test(config.profile)
         ? { name: basename(config.profile), text: readFileSync(config.profile, 'utf8') }
         : undefined
-      const manifests = k8sManifests(config, {
+      const options = {
         shards: flags.shards,
         runId,
         startAtMs: Date.now() + flags.startIn,
         image: flags.image,
+        imagePullPolicy: flags.imagePullPolicy,
         namespace: flags.namespace,
         secretName: flags.secretName,
-        resultsClaim: flags.resultsClaim,
-        createClaim: flags.existingClaim !== true,
         storage: flags.storage,
         prometheusPort: flags.metricsPort,
+        collectWithinS: Math.ceil(flags.collectWithin / 1000),
         ...(profileFile && { profileFile }),
-      })
-      process.stdout.write(k8sYaml(manifests))
+      }
+      const manifests = k8sManifests(config, options)
+      process.stdout.write(k8sYaml(manifests, k8sInstructions(options, packageVersion())))
     })
 }
