@@ -19,7 +19,7 @@ export interface RandomSource {
 export const VISIT_VARIABLES = ['uuid', 'lastName', 'firstName', 'dob', 'appointmentIen', 'today'] as const
 export type VisitVariable = (typeof VISIT_VARIABLES)[number]
 
-const LAST_NAMES = [
+export const LAST_NAMES = [
   'Smith',
   'Johnson',
   'Williams',
@@ -72,7 +72,7 @@ const LAST_NAMES = [
   "O'Neil",
 ] as const
 
-const FIRST_NAMES = [
+export const FIRST_NAMES = [
   'James',
   'Mary',
   'Robert',

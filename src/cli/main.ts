@@ -3,6 +3,7 @@ import { EXIT, isCheckinLoadError } from '../errors.js'
 import { registerCapacityCommand } from './capacity.js'
 import { registerCompareCommand } from './compare.js'
 import { registerConfigCommand } from './config.js'
+import { registerExportCommand } from './export.js'
 import { registerK8sCommand } from './k8s.js'
 import { registerMergeCommand } from './merge.js'
 import { registerMockCommand } from './mock.js'
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerMergeCommand(program)
   registerK8sCommand(program)
   registerConfigCommand(program)
+  registerExportCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
   }

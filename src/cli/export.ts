@@ -1,0 +1,57 @@
+import { writeFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { ConfigError } from '../errors.js'
+import { addRunFlags, runConfigFromCommand } from './run-flags.js'
+import { packageVersion } from './version.js'
+
+/** `checkin-load export k6 [run flags] [--out FILE]`: the run's load as a k6 script. */
+export function registerExportCommand(program: Command): void {
+  const exportCommand = program.command('export').description('write the load of a run for another tool')
+  const command = exportCommand
+    .command('k6')
+    .description(
+      'a k6 script of the same load: one arrival-rate scenario per flow, the same requests and thresholds (--out FILE: the script file; default stdout)',
+    )
+  addRunFlags(command)
+    .addHelpText(
+      'after',
+      `
+Example:
+  checkin-load export k6 --target https://staging-api.va.gov --stages 5m:0.5,10m:1 --out checkin.js
+  k6 run checkin.js
+
+Without --target the script aims at http://127.0.0.1:3000 (checkin-load mock); k6 run -e
+CHECKIN_LOAD_TARGET=URL changes it. k6 measures latency from the actual send, not from the
+intended time as run does: see the README's k6 section.`,
+    )
+    .action(async () => {
+      // run's --out names the results folder; here it names the script
+      const out = command.getOptionValueSource('out') === 'cli' ? (command.opts().out as string) : undefined
+      for (const ignored of ['shard', 'workers', 'startAt', 'prometheusPort', 'dogstatsd'] as const) {
+        if (command.getOptionValueSource(ignored) === 'cli') {
+          throw new ConfigError(
+            `export k6 does not use --${ignored.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: k6 runs the whole load (k6-operator splits it)`,
+          )
+        }
+      }
+      const config = runConfigFromCommand(command)
+      const { exportK6 } = await import('../export/run-k6.js')
+      const script = exportK6(config, {
+        version: packageVersion(),
+        command: `checkin-load export k6 ${process.argv
+          .slice(4)
+          .filter((a, i, all) => a !== '--out' && all[i - 1] !== '--out')
+          .join(' ')}`.trim(),
+      })
+      if (out === undefined) {
+        process.stdout.write(script)
+        return
+      }
+      try {
+        writeFileSync(out, script)
+      } catch (error) {
+        throw new ConfigError(`cannot write the script to ${out}: ${(error as Error).message}`)
+      }
+      process.stderr.write(`checkin-load: wrote ${out}\n`)
+    })
+}
