@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { mergeHeaders, mergeSeconds, missingShards, secondOffset } from '../cluster/merge-series.js'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import { ResultsError } from '../errors.js'
 import { SeriesWriter } from '../metrics/index.js'
+import { makeOutputDir } from '../metrics/output-dir.js'
 import type {
   EndReason,
   SeriesEnd,
@@ -179,7 +180,13 @@ async function mergeReaders(
     )
   }
 
-  mkdirSync(outDir, { recursive: true })
+  try {
+    makeOutputDir(outDir)
+  } catch (error) {
+    throw new ResultsError(
+      `cannot write the merged run in ${outDir}: ${(error as Error).message}; choose another --out`,
+    )
+  }
   const series = new SeriesWriter(join(outDir, SERIES_FILE))
   const accumulator = new RunAccumulator(header)
   let endLine: SeriesEnd | undefined

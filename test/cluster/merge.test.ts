@@ -167,7 +167,7 @@ const REFUSED: [string, () => string[], RegExp][] = [
   [
     'shards of different runs',
     () => [dirA, other],
-    /is run "other", .* is run "r1": merge only shards of one run/,
+    /is run "other", .* is run "r1": merge only shards of one run \(shards started with one --start-at and the same flags share a run id; else give every shard the same --run-id\)/,
   ],
   ['the same shard twice', () => [dirA, dirA], /are both shard 0\/2: overlapping shards/],
   [
@@ -189,6 +189,14 @@ for (const [name, dirs, message] of REFUSED) {
     assert.ok(!existsSync(join(out, 'series.ndjson')), 'nothing written')
   })
 }
+
+test('merge --out on /proc: exit 2 at once with one line', async () => {
+  const started = Date.now()
+  const ran = await runCli(['merge', dirA, dirB, '--out', '/proc/x/merged'], 20_000)
+  assert.equal(ran.code, 2, ran.stderr)
+  assert.ok(Date.now() - started < 5000)
+  assert.match(ran.stderr, /^checkin-load: cannot write the merged run in \/proc\/x\/merged: .*; choose another --out\n$/)
+})
 
 test('merge prints the end table; a folder holding one run folder (a pod’s --out) will do', async () => {
   const out = outDir()
