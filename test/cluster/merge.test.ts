@@ -195,7 +195,10 @@ test('merge --out on /proc: exit 2 at once with one line', async () => {
   const ran = await runCli(['merge', dirA, dirB, '--out', '/proc/x/merged'], 20_000)
   assert.equal(ran.code, 2, ran.stderr)
   assert.ok(Date.now() - started < 5000)
-  assert.match(ran.stderr, /^checkin-load: cannot write the merged run in \/proc\/x\/merged: .*; choose another --out\n$/)
+  assert.match(
+    ran.stderr,
+    /^checkin-load: cannot write the merged run in \/proc\/x\/merged: .*; choose another --out\n$/,
+  )
 })
 
 test('merge prints the end table; a folder holding one run folder (a pod’s --out) will do', async () => {
