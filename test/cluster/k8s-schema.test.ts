@@ -180,3 +180,20 @@ test("no unknown field: every manifest type-checks against the schema's interfac
     'on the control line only',
   )
 })
+
+test('k8s refuses what a cluster could not run: no --image, a bad --storage, a --shard of its own (exit 2, one line)', () => {
+  for (const [args, message] of [
+    [
+      ['k8s', '--shards', '2', '--target', 'https://staging.example.test'],
+      /required option '--image <image>'/,
+    ],
+    [[...BASE, '--storage', 'lots'], /invalid --storage "lots": give a Kubernetes quantity/],
+    [[...BASE, '--shard', '0/2'], /k8s sets --shard for each pod itself/],
+    [[...BASE, '--image-pull-policy', 'Sometimes'], /--image-pull-policy/],
+  ] as const) {
+    const ran = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' })
+    assert.equal(ran.status, 2, `${args.join(' ')}: ${ran.stderr}`)
+    assert.match(ran.stderr, message)
+    assert.equal(ran.stderr.trim().split('\n').length, 1, ran.stderr)
+  }
+})

@@ -258,3 +258,16 @@ test('the scripts type-check against @types/k6 (tsc --checkJs)', () => {
   )
   assert.equal(ran.status, 0, ran.stdout + ran.stderr)
 })
+
+test('export k6 refuses shard flags and an unwritable --out: exit 2, one line', () => {
+  for (const [args, message] of [
+    [['--shard', '0/2'], /export k6 does not use --shard/],
+    [['--workers', '2'], /export k6 does not use --workers/],
+    [['--out', '/proc/x/k6.js'], /^checkin-load: cannot write the script to \/proc\/x\/k6\.js: /],
+  ] as const) {
+    const ran = spawnSync(process.execPath, [BIN, 'export', 'k6', ...args], { encoding: 'utf8' })
+    assert.equal(ran.status, 2, ran.stderr)
+    assert.match(ran.stderr, message)
+    assert.equal(ran.stderr.trim().split('\n').length, 1, ran.stderr)
+  }
+})
