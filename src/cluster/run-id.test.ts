@@ -33,3 +33,10 @@ test('another start, another load or no shard: another id (or none)', () => {
   assert.equal(sharedRunId(config({ startAtMs: START })), undefined)
   assert.equal(sharedRunId(config({ shard: { index: 0, count: 2 } })), undefined)
 })
+
+test('header values do not reach the id (it is printed everywhere); header names do', () => {
+  const base = { shard: { index: 0, count: 2 }, startAtMs: START }
+  const a = sharedRunId(config({ ...base, headers: { 'x-api-key': 'secret-1' } }))
+  assert.equal(sharedRunId(config({ ...base, headers: { 'x-api-key': 'secret-2' } })), a)
+  assert.notEqual(sharedRunId(config({ ...base, headers: { 'x-other': 'secret-1' } })), a)
+})
