@@ -271,3 +271,11 @@ test('export k6 refuses shard flags and an unwritable --out: exit 2, one line', 
     assert.equal(ran.stderr.trim().split('\n').length, 1, ran.stderr)
   }
 })
+
+test('a rate that is no whole number of visits a minute is written per hour, not rounded away', async () => {
+  const { script } = await loadWithStubs(exportScript('half', ['--scale', '0.5', '--duration', '2m']))
+  const { check_in, pre_check_in } = script.options.scenarios
+  assert.deepEqual([check_in.rate, check_in.timeUnit], [294, '1m'])
+  assert.deepEqual([pre_check_in.rate, pre_check_in.timeUnit], [72_510, '1h'], '2417 x 0.5 = 1208.5 a minute')
+  assert.equal(pre_check_in.duration, '120s')
+})
