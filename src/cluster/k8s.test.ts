@@ -125,6 +125,7 @@ test('pods are annotated for Prometheus scraping', () => {
 
 test('every time value is quoted: a YAML 1.1 reader (PyYAML, linters) sees no timestamp', () => {
   assert.match(yamlText, /value: "2030-01-01T00:00:00\.000Z"/)
+  assert.doesNotMatch(yamlText, /: [&*]a\d/, 'no YAML anchors or aliases: plain manifests for every tool')
   const strings: unknown[] = []
   const walk = (v: unknown) => {
     if (v instanceof Date) strings.push(v)

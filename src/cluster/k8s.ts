@@ -249,7 +249,9 @@ export function k8sYaml(
   header: readonly string[] = [],
 ): string {
   const comments = header.map((line) => (line === '' ? '#\n' : `# ${line}\n`)).join('')
-  const docs = manifests.map((manifest) => stringify(manifest, { lineWidth: 0, version: '1.1' }))
+  const docs = manifests.map((manifest) =>
+    stringify(manifest, { lineWidth: 0, version: '1.1', aliasDuplicateObjects: false }),
+  )
   return comments + docs.join('---\n')
 }
 
