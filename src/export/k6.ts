@@ -83,6 +83,7 @@ export function k6Script(input: K6Export): string {
     `import { randomBytes } from 'k6/crypto'`,
     ...(compiled.some((f) => f.steps.some((s) => s.thinkMs > 0)) ? [`import { sleep } from 'k6'`] : []),
     '',
+    `/** @type {import('k6/options').Options} */`,
     `export const options = ${JSON.stringify(options, null, 2)}`,
     '',
     `const TARGET = (__ENV.CHECKIN_LOAD_TARGET || ${JSON.stringify(url.origin)}).replace(/\\/+$/, '')`,

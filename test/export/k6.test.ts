@@ -233,6 +233,13 @@ test('the scripts type-check against @types/k6 (tsc --checkJs)', () => {
     writeFileSync(copy, readFileSync(file, 'utf8'))
     return copy
   })
+  // the control: options are typed (k6/options' Options), so a misspelt executor must fail
+  const broken = join(checkDir, 'broken.js')
+  writeFileSync(
+    broken,
+    readFileSync(files[0]!, 'utf8').replace('"constant-arrival-rate"', '"constant-arival-rate"'),
+  )
+  files.push(broken)
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')
   const ran = spawnSync(
     process.execPath,
@@ -256,7 +263,12 @@ test('the scripts type-check against @types/k6 (tsc --checkJs)', () => {
     ],
     { encoding: 'utf8', timeout: 120_000 },
   )
-  assert.equal(ran.status, 0, ran.stdout + ran.stderr)
+  const errors = ran.stdout.split('\n').filter((line) => /error TS/.test(line))
+  assert.equal(errors.length, 1, ran.stdout + ran.stderr)
+  assert.match(
+    errors[0]!,
+    /broken\.js\(\d+,\d+\): error TS2820: Type '"constant-arival-rate"' is not assignable/,
+  )
 })
 
 test('export k6 refuses shard flags and an unwritable --out: exit 2, one line', () => {
