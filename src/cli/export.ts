@@ -38,10 +38,7 @@ intended time as run does: see the README's k6 section.`,
       const { exportK6 } = await import('../export/run-k6.js')
       const script = exportK6(config, {
         version: packageVersion(),
-        command: `checkin-load export k6 ${process.argv
-          .slice(4)
-          .filter((a, i, all) => a !== '--out' && all[i - 1] !== '--out')
-          .join(' ')}`.trim(),
+        command: `checkin-load export k6 ${describeFlags(process.argv.slice(4))}`.trim(),
       })
       if (out === undefined) {
         process.stdout.write(script)
@@ -54,4 +51,27 @@ intended time as run does: see the README's k6 section.`,
       }
       process.stderr.write(`checkin-load: wrote ${out}\n`)
     })
+}
+
+/**
+ * The flags as the script's header shows them: without --out (where it was written) and without
+ * any --header value (a key, often): `--header 'X-Api-Key: <redacted>'`.
+ */
+export function describeFlags(args: readonly string[]): string {
+  const shown: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--out') {
+      i++
+      continue
+    }
+    if (arg.startsWith('--out=')) continue
+    if (arg === '--header' || arg.startsWith('--header=')) {
+      const value = arg === '--header' ? (args[++i] ?? '') : arg.slice('--header='.length)
+      shown.push('--header', `'${value.split(':')[0]!.trim()}: <redacted>'`)
+      continue
+    }
+    shown.push(/^[\w@%+=:,./{}()<>-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)
+  }
+  return shown.join(' ')
 }
