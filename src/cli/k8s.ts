@@ -88,6 +88,12 @@ Example:
         }
       }
       const config = runConfigFromCommand(command)
+      if (Object.keys(config.headers).length > 0) {
+        // the manifests are files people commit and share; a ConfigMap is no place for a key
+        throw new ConfigError(
+          `k8s would write the value of --header ${Object.keys(config.headers).join(', ')} into the manifests: give it with --header-from-env NAME=VAR, VAR in the Secret ${flags.secretName}`,
+        )
+      }
       if (config.target === undefined) {
         throw new ConfigError(
           'k8s needs --target: the pods load a real deployment (staging), not the embedded stand-in',

@@ -190,6 +190,10 @@ test('k8s refuses what a cluster could not run: no --image, a bad --storage, a -
     [[...BASE, '--storage', 'lots'], /invalid --storage "lots": give a Kubernetes quantity/],
     [[...BASE, '--shard', '0/2'], /k8s sets --shard for each pod itself/],
     [[...BASE, '--image-pull-policy', 'Sometimes'], /--image-pull-policy/],
+    [
+      [...BASE, '--header', 'X-Api-Key: s3cr3t'],
+      /would write the value of --header x-api-key into the manifests: give it with --header-from-env/,
+    ],
   ] as const) {
     const ran = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' })
     assert.equal(ran.status, 2, `${args.join(' ')}: ${ran.stderr}`)
