@@ -1,7 +1,7 @@
 import StatsDClient, { type StatsD } from 'hot-shots'
 import { UsageError } from '../errors.js'
 import type { SeriesSecond, Shard, ThresholdResult } from '../model/results.js'
-import type { ExporterFlow, LiveExporter, SecondContext } from './exporters.js'
+import type { ExporterFlow, LiveExporter, SecondContext } from './exporter-types.js'
 import { recordedValues, requestsByStatus } from './second-view.js'
 
 /**

@@ -14,7 +14,7 @@ import {
   type LiveExporter,
   startExporters,
 } from './exporters.js'
-import type { PrometheusExporter } from './prometheus.js'
+import type { PrometheusExporter } from './prometheus-server.js'
 import { Recorder } from './recorder.js'
 
 const ENDPOINTS = [...CHECKIN_ENDPOINT_IDS]

@@ -1,6 +1,10 @@
 import type { RunConfig } from '../config/schema.js'
-import type { SeriesSecond, Shard, ThresholdResult } from '../model/results.js'
+import type { Shard } from '../model/results.js'
+import type { ExporterFlow, LiveExporter, SecondContext } from './exporter-types.js'
 import type { RunObserver } from './observer.js'
+import { promLabelsFromTags } from './prometheus-labels.js'
+
+export type { ExporterFlow, LiveExporter, SecondContext } from './exporter-types.js'
 
 /**
  * Live exporters: Prometheus exposition and DogStatsD (docs/monitoring.md). They observe the
@@ -15,31 +19,6 @@ import type { RunObserver } from './observer.js'
  *   then the observer's close() (or closeExporters) flushes DogStatsD and keeps /metrics up
  *   prometheusLingerMs before it stops.
  */
-
-/** What an exporter learns with each second besides the snapshot. */
-export interface SecondContext {
-  /** the rate the schedule asks of each endpoint at the end of this second (req/s, this shard) */
-  readonly expectedRps: Readonly<Record<string, number>>
-}
-
-export interface LiveExporter {
-  /** `prometheus` or `dogstatsd` */
-  readonly name: string
-  /** where to look: the Prometheus endpoint's URL, the DogStatsD agent's address */
-  readonly url?: string
-  /** called once per second with the second's snapshot (and the run's asked rate per endpoint) */
-  onSecond(second: SeriesSecond, context: SecondContext): void
-  /** threshold status, 1 ok / 0 failing, when the run evaluates them */
-  onThresholds?(results: readonly ThresholdResult[]): void
-  /** the run ended: flush; Prometheus stays up for lingerMs so the last scrape sees the end */
-  close(): Promise<void>
-}
-
-/** A flow of the profile and the endpoints of its steps (for DogStatsD's `flow` tag). */
-export interface ExporterFlow {
-  readonly name: string
-  readonly endpoints: readonly string[]
-}
 
 export interface ExporterRun {
   readonly runId: string
@@ -67,9 +46,9 @@ export type ExporterConfig = Pick<
  */
 export async function startExporters(config: ExporterConfig, run: ExporterRun): Promise<LiveExporter[]> {
   // loaded only when asked for: prom-client and hot-shots cost a run that does not use them ~0.2 CPU-s to load
-  const prometheus = config.prometheusPort === undefined ? undefined : await import('./prometheus.js')
+  const prometheus = config.prometheusPort === undefined ? undefined : await import('./prometheus-server.js')
   const { DogStatsdExporter } = config.dogstatsd === undefined ? {} : await import('./dogstatsd.js')
-  const labels = prometheus === undefined ? {} : prometheus.promLabelsFromTags(config.tags)
+  const labels = prometheus === undefined ? {} : promLabelsFromTags(config.tags)
   const dogstatsd =
     DogStatsdExporter === undefined || config.dogstatsd === undefined
       ? undefined

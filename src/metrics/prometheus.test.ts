@@ -7,12 +7,12 @@ import { ERROR_KINDS } from '../model/error-kinds.js'
 import type { SeriesSecond } from '../model/results.js'
 import {
   LATENCY_BUCKETS_S,
-  PrometheusExporter,
   PrometheusMetrics,
   promLabelsFromTags,
   SEND_LAG_BUCKETS_S,
   safeTarget,
 } from './prometheus.js'
+import { PrometheusExporter } from './prometheus-server.js'
 import { Recorder } from './recorder.js'
 
 const ENDPOINTS = ['get_session', 'post_session']
