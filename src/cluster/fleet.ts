@@ -1,16 +1,22 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-import type { RunConfig } from '../config/schema.js'
-import type { EngineResult } from '../engine/index.js'
-import { ConfigError } from '../errors.js'
-import type { SeriesSecond } from '../model/results.js'
 import { SecondAligner } from './aligner.js'
-import { shardConfigFile } from './k8s.js'
+import type { FleetOptions, FleetResult } from './fleet-types.js'
 import { isWorkerMessage, type ParentMessage, WORKER_ENV, type WorkerTotals } from './protocol.js'
+import { BIN_PATH, SHARDS_DIR, workerArgs, workerLaunch } from './worker-launch.js'
+
+export type { FleetHooks, FleetOptions, FleetResult } from './fleet-types.js'
+export {
+  BIN_PATH,
+  defaultWorkers,
+  HEADER_ENV_PREFIX,
+  SHARDS_DIR,
+  workerArgs,
+  workerLaunch,
+  workersOf,
+} from './worker-launch.js'
 
 /**
  * `run --workers N`: N worker processes, each `checkin-load run --shard i/N` from one shared start
@@ -31,145 +37,10 @@ import { isWorkerMessage, type ParentMessage, WORKER_ENV, type WorkerTotals } fr
  * either the same way. stop() and abort() are passed on to the workers over IPC; a worker whose
  * parent disappears stops by itself. A worker that dies is reported (`failures`) and the run goes
  * on with the others.
+ *
+ * What a worker is launched with (config file, environment, command line): worker-launch.ts; the
+ * fleet's options and result: fleet-types.ts.
  */
-export interface FleetHooks {
-  /** time zero of the run (epoch ms): the shared start time */
-  onStart?(startedAtMs: number): void
-  /** one merged second, t = 0, 1, 2... */
-  onSecond?(second: SeriesSecond): void
-}
-
-export interface FleetOptions {
-  readonly workers: number
-  /** the parent's validated config: every worker runs it, one shard each */
-  readonly config: RunConfig
-  /** the target URL (the parent's embedded stand-in when the config has none) */
-  readonly target: string
-  readonly runId: string
-  readonly runDir: string
-  readonly seed: number
-  /** length of the stages, ms */
-  readonly plannedMs: number
-  readonly hooks?: FleetHooks
-  /** something the user should know (a worker's warning, a worker that died) */
-  readonly onWarning?: (message: string) => void
-  /** wait this long for a slow worker's second before going on without it, ms (default 2000) */
-  readonly graceMs?: number
-  /** the shared start is this long after the last worker is ready, ms (default 500) */
-  readonly startMarginMs?: number
-  /** most time to wait for every worker to be ready, ms (default 60 s); the late start late */
-  readonly readyTimeoutMs?: number
-  /** time a worker gets beyond its own bounds (drain) to end before it is killed, ms (default 30 s) */
-  readonly watchdogSlackMs?: number
-  /** the checkin-load executable (default: this package's bin/checkin-load.js) */
-  readonly binPath?: string
-}
-
-/** The fleet's outcome: the engine's figures summed over the workers, and what went wrong. */
-export interface FleetResult extends EngineResult {
-  readonly workers: number
-  /** each worker's own run folder */
-  readonly shardDirs: readonly string[]
-  /** one line per worker that failed (died, or ended with an error) */
-  readonly failures: readonly string[]
-  /** worker seconds that came in after their second went out (added to the next one) */
-  readonly lateSeconds: number
-}
-
-/** dist/src/cluster/fleet.js -> <package>/bin/checkin-load.js */
-export const BIN_PATH = fileURLToPath(new URL('../../../bin/checkin-load.js', import.meta.url))
-
-/** Subfolder of the run folder holding the workers' config and their own run folders. */
-export const SHARDS_DIR = 'shards'
-
-/**
- * Workers of a run when --workers is not given: one per core but one when the target is elsewhere
- * (the last core for the system and the terminal); one when the embedded stand-in shares the
- * machine (it needs the other cores) or when the run is itself a shard (a pod, or a worker).
- */
-export function defaultWorkers(
-  config: Pick<RunConfig, 'target' | 'shard'>,
-  cores: number = availableParallelism(),
-): number {
-  if (config.shard !== undefined || config.target === undefined) return 1
-  return Math.max(1, cores - 1)
-}
-
-/** The workers of a run: --workers, or the default; refuses --workers N with --shard. */
-export function workersOf(config: Pick<RunConfig, 'target' | 'shard' | 'workers'>): number {
-  if (config.workers !== undefined && config.workers > 1 && config.shard !== undefined) {
-    throw new ConfigError(
-      '--workers and --shard do not go together: a shard runs in one process (run more shards instead)',
-    )
-  }
-  return config.workers ?? defaultWorkers(config)
-}
-
-/** Environment variables that carry the run's literal --header values to the workers. */
-export const HEADER_ENV_PREFIX = 'CHECKIN_LOAD_WORKER_HEADER_'
-
-/**
- * What the workers are launched with: the config file they read (the parent's config, minus what
- * only the parent does, with the in-flight cap and connections shared out) and the environment it
- * needs. Literal header values (secrets, often) never
- * go into the file, which stays in the run folder: each travels in an environment variable, and
- * the file names the variable (headersFromEnv), as a user would for a pod.
- */
-export function workerLaunch(
-  config: RunConfig,
-  workers: number,
-): {
-  file: Record<string, unknown>
-  env: Record<string, string>
-} {
-  const env: Record<string, string> = {}
-  const headersFromEnv: Record<string, string> = { ...config.headersFromEnv }
-  Object.entries(config.headers).forEach(([name, value], i) => {
-    env[`${HEADER_ENV_PREFIX}${i}`] = value
-    headersFromEnv[name] = `${HEADER_ENV_PREFIX}${i}`
-  })
-  const { dogstatsd: _dogstatsd, ...file } = shardConfigFile({
-    ...config,
-    // the run's caps, shared out: N workers together hold as many flows and connections as one
-    maxInFlight: Math.ceil(config.maxInFlight / workers),
-    ...(config.connections !== undefined && { connections: Math.ceil(config.connections / workers) }),
-    headers: {},
-    headersFromEnv,
-    // the parent judges the merged run and stops every worker; a worker must not stop alone
-    thresholds: config.thresholds.map((t) => ({ ...t, abortOnFail: false })),
-  })
-  return { file: { ...file, quiet: true, prometheusLingerMs: 0 }, env }
-}
-
-/**
- * The command line of worker `index` of `count`: a pod's (src/cluster/k8s.ts), but for the start
- * time, which comes over IPC once every worker is ready.
- */
-export function workerArgs(
-  options: Pick<FleetOptions, 'runId' | 'runDir' | 'seed' | 'target'>,
-  index: number,
-  count: number,
-  configPath: string,
-): string[] {
-  return [
-    'run',
-    '--config',
-    configPath,
-    '--target',
-    options.target,
-    '--shard',
-    `${index}/${count}`,
-    '--seed',
-    String(options.seed),
-    '--run-id',
-    options.runId,
-    '--out',
-    join(options.runDir, SHARDS_DIR, String(index)),
-    '--workers',
-    '1',
-    '--quiet',
-  ]
-}
 
 interface Worker {
   readonly index: number
