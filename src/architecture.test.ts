@@ -28,6 +28,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   'index.ts': 8,
   // orchestration of a command: run, capacity, merge
   commands: 7,
+  // a run's load written for another tool (k6)
+  export: 7,
   // the capacity search: steps of sessions, judged
   capacity: 6,
   // the session pipeline: engine (or a fleet of workers) -> folded seconds -> series, summary,
