@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ThresholdSpec } from '../config/thresholds.js'
-import type { ArrivalKind, Engine, VisitDataSource } from '../engine/index.js'
-import { warmUp } from '../engine/warmup.js'
+import type { ArrivalKind, ClockKind, Transport, VisitDataSource } from '../engine/index.js'
 import { UsageError } from '../errors.js'
-import { Recorder } from '../metrics/index.js'
 import { endpointIds } from '../profile/index.js'
 import type { Profile } from '../profile/types.js'
+import { evaluateThresholds } from '../report/index.js'
+import { type LoadSource, warmUpSession } from '../session/index.js'
 import type { CoolDown, CoolDownReport } from './cooldown.js'
 import { assessGenerator, judgeStep, type StepJudgment } from './judge.js'
 import {
@@ -66,6 +66,9 @@ export interface CapacitySearchOptions {
   readonly ca?: Buffer
   readonly insecure?: boolean
   readonly data?: VisitDataSource
+  /** the HTTP client and the clock loop's wake-ups of every step (engine defaults when absent) */
+  readonly transport?: Transport
+  readonly clock?: ClockKind
   /** when given, each step's series goes to <runDir>/steps/<NN>/series.ndjson */
   readonly runDir?: string
   readonly runId?: string
@@ -107,7 +110,7 @@ export interface CapacityHandle {
 }
 
 export function startCapacitySearch(options: CapacitySearchOptions): CapacityHandle {
-  let engine: Engine | undefined
+  let engine: LoadSource | undefined
   let stopped = false
   let aborted = false
   const rest = new AbortController()
@@ -143,7 +146,7 @@ export function searchCapacity(options: CapacitySearchOptions): Promise<Capacity
 interface Control {
   stopped(): boolean
   readonly restSignal: AbortSignal
-  setEngine(engine: Engine | undefined): void
+  setEngine(engine: LoadSource | undefined): void
 }
 
 async function search(options: CapacitySearchOptions, control: Control): Promise<CapacitySearchResult> {
@@ -156,12 +159,12 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
   const startedAtMs = Date.now()
   const started = performance.now()
   if (options.warmUp !== false) {
-    // JIT warm-up of the engine's hot path against a throwaway local server (see warmUp)
-    await warmUp({
+    // JIT warm-up of the engine's hot path and of a step's per-second judging (see warmUpSession)
+    await warmUpSession({
       flows,
       endpoints,
       ...(options.data !== undefined && { data: options.data }),
-      sink: new Recorder(endpoints),
+      onSecond: ({ summary }) => evaluateThresholds(options.thresholds, summary),
     }).catch(() => {})
   }
   const history: StepOutcome[] = []
@@ -214,6 +217,8 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
       ...(options.ca !== undefined && { ca: options.ca }),
       ...(options.insecure !== undefined && { insecure: options.insecure }),
       ...(options.data !== undefined && { data: options.data }),
+      ...(options.transport !== undefined && { transport: options.transport }),
+      ...(options.clock !== undefined && { clock: options.clock }),
       thresholds: options.thresholds,
       ...(seriesPath !== undefined && { seriesPath }),
       runId: `${options.runId ?? 'capacity'}-step-${String(index).padStart(2, '0')}`,

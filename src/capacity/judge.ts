@@ -1,4 +1,5 @@
 import { compare, type Operator, type ThresholdCondition, thresholdSpec } from '../config/thresholds.js'
+import { TRUST_LIMITS } from '../metrics/health.js'
 import type { ThresholdResult } from '../model/results.js'
 import type { StepResult } from './search.js'
 
@@ -28,9 +29,9 @@ import type { StepResult } from './search.js'
 /** When a generator second is suspect (the numbers of DESIGN.md §3 and the summary's). */
 export const GENERATOR_LIMITS = {
   /** event-loop lag p99 over the second, ms */
-  eventLoopLagMsP99: 10,
+  eventLoopLagMsP99: TRUST_LIMITS.eventLoopLagMsP99,
   /** CPU of the generator process over the second, % of one core */
-  cpuPct: 95,
+  cpuPct: TRUST_LIMITS.cpuPct,
   /**
    * send lag p99 over the second, ms: arrivals leaving this late although a connection was free
    * means the generator's clock loop could not keep the schedule

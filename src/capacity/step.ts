@@ -1,15 +1,11 @@
 import type { ThresholdSpec } from '../config/thresholds.js'
-import { type ArrivalKind, Engine, type EngineResult, type VisitDataSource } from '../engine/index.js'
-import { GeneratorMonitor, Recorder, SeriesWriter } from '../metrics/index.js'
+import type { ArrivalKind, ClockKind, EngineResult, Transport, VisitDataSource } from '../engine/index.js'
+import { SeriesWriter } from '../metrics/index.js'
 import { type Histogram, newHistogram } from '../model/histogram.js'
-import {
-  SCHEMA_VERSION,
-  type SeriesHeader,
-  type SeriesSecond,
-  type ThresholdResult,
-} from '../model/results.js'
+import type { SeriesSecond, ThresholdResult } from '../model/results.js'
 import type { FlowSpec } from '../profile/types.js'
-import { decodeSecond, evaluateThresholds, SummaryBuilder } from '../report/index.js'
+import { evaluateThresholds } from '../report/index.js'
+import { type LoadSource, Session } from '../session/index.js'
 import { type GeneratorSecond, type SendLagMs, thresholdKey } from './judge.js'
 
 /**
@@ -21,6 +17,8 @@ import { type GeneratorSecond, type SendLagMs, thresholdKey } from './judge.js'
  *
  * Everything the step measured goes to `seriesPath` (a series.ndjson of its own, so that
  * `checkin-load report` can rebuild the step's report), and comes back as a StepMeasurement.
+ * The step is a session (src/session/): the per-second work runs out of the clock's tick, as a
+ * run's does; this file only judges the seconds it is handed.
  */
 export interface StepOptions {
   readonly target: string
@@ -43,6 +41,9 @@ export interface StepOptions {
   readonly ca?: Buffer
   readonly insecure?: boolean
   readonly data?: VisitDataSource
+  /** the HTTP client and the clock loop's wake-ups (engine defaults when absent) */
+  readonly transport?: Transport
+  readonly clock?: ClockKind
   readonly thresholds: readonly ThresholdSpec[]
   readonly seriesPath?: string
   readonly runId: string
@@ -50,7 +51,7 @@ export interface StepOptions {
   readonly config?: Record<string, unknown>
   readonly profile?: Record<string, unknown>
   /** the step's engine, as soon as it exists (to stop it) */
-  onEngine?(engine: Engine): void
+  onEngine?(engine: LoadSource): void
 }
 
 export interface EndpointNumbers {
@@ -98,96 +99,82 @@ class HoldCounter {
 
 export async function runStep(options: StepOptions): Promise<StepMeasurement> {
   const { endpoints, warmupS, holdS, thresholds } = options
-  const recorder = new Recorder(endpoints)
-  const monitor = new GeneratorMonitor()
-  const series = options.seriesPath !== undefined ? new SeriesWriter(options.seriesPath) : undefined
   const hold = new Map(endpoints.map((id) => [id, new HoldCounter()]))
   const holdTotal = new HoldCounter()
   const holdSendLag = newHistogram()
   const generatorSeconds: GeneratorSecond[] = []
   const firstFailedS = new Map<string, number>()
-  let judged: SummaryBuilder | undefined
   let holdSeconds = 0
-  let startedAtMs = 0
 
-  const engine = new Engine({
-    target: options.target,
-    flows: options.flows,
-    endpoints,
-    stages: [{ durationMs: (warmupS + holdS) * 1000, target: 1 }],
-    startShare: 1,
-    scale: options.engineScale,
-    arrival: options.arrival,
-    seed: options.seed,
-    maxInFlight: options.maxInFlight,
-    ...(options.connections !== undefined && { connections: options.connections }),
-    timeoutMs: options.timeoutMs,
-    drainTimeoutMs: options.drainTimeoutMs,
-    ...(options.headers !== undefined && { headers: options.headers }),
-    ...(options.ca !== undefined && { ca: options.ca }),
-    ...(options.insecure !== undefined && { insecure: options.insecure }),
-    ...(options.data !== undefined && { data: options.data }),
-    sink: recorder,
-    hooks: {
-      onStart(at) {
-        startedAtMs = at
-        const header: SeriesHeader = {
-          type: 'header',
-          schemaVersion: SCHEMA_VERSION,
-          runId: options.runId,
-          target: options.target,
-          startedAt: new Date(at).toISOString(),
-          startedAtMs: at,
-          config: {
-            ...(options.config ?? {}),
-            capacityStep: { share: options.share, warmupS, holdS, engineScale: options.engineScale },
-          },
-          profile: options.profile ?? {},
-          endpoints: [...endpoints],
-        }
-        judged = new SummaryBuilder(header)
-        series?.onHeader(header)
-      },
-      onSecond(t, share, inFlight) {
-        const second = recorder.fold(t, share, monitor.sample(inFlight))
-        series?.onSecond(second)
-        if (t < warmupS) return
-        const decoded = decodeSecond(second)
-        judged!.add(second, decoded)
-        if (t < warmupS + holdS) {
-          holdSeconds++
-          const lag = newHistogram()
-          for (const [id, interval] of decoded.endpoints) {
-            const counter = hold.get(id)
-            if (counter) addHold(counter, interval.stats)
-            addHold(holdTotal, interval.stats)
-            if (interval.histograms.sendLag.totalCount > 0) lag.add(interval.histograms.sendLag)
-          }
-          if (lag.totalCount > 0) holdSendLag.add(lag)
-          generatorSeconds.push({
-            eventLoopLagMsP99: second.generator.eventLoopLagMsP99,
-            cpuPct: second.generator.cpuPct,
-            sendLagMsP99: lag.totalCount > 0 ? lag.getValueAtPercentile(99) / 1000 : 0,
-          })
-        }
-        // when did each SLO first fail, judged on everything measured so far (failures with data)
-        for (const r of evaluateThresholds(thresholds, judged!)) {
-          const key = thresholdKey(r)
-          if (!r.ok && r.value !== null && !firstFailedS.has(key)) firstFailedS.set(key, t - warmupS)
-        }
+  const session = new Session({
+    load: {
+      kind: 'engine',
+      options: {
+        target: options.target,
+        flows: options.flows,
+        stages: [{ durationMs: (warmupS + holdS) * 1000, target: 1 }],
+        startShare: 1,
+        scale: options.engineScale,
+        arrival: options.arrival,
+        seed: options.seed,
+        maxInFlight: options.maxInFlight,
+        ...(options.connections !== undefined && { connections: options.connections }),
+        timeoutMs: options.timeoutMs,
+        drainTimeoutMs: options.drainTimeoutMs,
+        ...(options.headers !== undefined && { headers: options.headers }),
+        ...(options.ca !== undefined && { ca: options.ca }),
+        ...(options.insecure !== undefined && { insecure: options.insecure }),
+        ...(options.data !== undefined && { data: options.data }),
+        ...(options.transport !== undefined && { transport: options.transport }),
+        ...(options.clock !== undefined && { clock: options.clock }),
       },
     },
+    endpoints,
+    header: {
+      runId: options.runId,
+      target: options.target,
+      config: {
+        ...(options.config ?? {}),
+        capacityStep: { share: options.share, warmupS, holdS, engineScale: options.engineScale },
+      },
+      profile: options.profile ?? {},
+      endpoints: [...endpoints],
+    },
+    ...(options.seriesPath !== undefined && { series: new SeriesWriter(options.seriesPath) }),
+    // the warm-up seconds are written, not judged
+    judgeFromS: warmupS,
+    chart: false,
   })
-  options.onEngine?.(engine)
-  let result: EngineResult
-  try {
-    result = await engine.run()
-  } finally {
-    monitor.close()
-    series?.close()
-  }
-  const builder = judged!
-  const summary = builder.build({ endReason: result.stopped ? 'interrupted' : 'completed', thresholds })
+  session.onSecond(({ t, second, decoded, judged, summary }) => {
+    if (!judged) return
+    if (t < warmupS + holdS) {
+      holdSeconds++
+      const lag = newHistogram()
+      for (const [id, interval] of decoded.endpoints) {
+        const counter = hold.get(id)
+        if (counter) addHold(counter, interval.stats)
+        addHold(holdTotal, interval.stats)
+        if (interval.histograms.sendLag.totalCount > 0) lag.add(interval.histograms.sendLag)
+      }
+      if (lag.totalCount > 0) holdSendLag.add(lag)
+      generatorSeconds.push({
+        eventLoopLagMsP99: second.generator.eventLoopLagMsP99,
+        cpuPct: second.generator.cpuPct,
+        sendLagMsP99: lag.totalCount > 0 ? lag.getValueAtPercentile(99) / 1000 : 0,
+      })
+    }
+    // when did each SLO first fail, judged on everything measured so far (failures with data)
+    for (const r of evaluateThresholds(thresholds, summary)) {
+      const key = thresholdKey(r)
+      if (!r.ok && r.value !== null && !firstFailedS.has(key)) firstFailedS.set(key, t - warmupS)
+    }
+  })
+  options.onEngine?.(session.engine)
+  const outcome = await session.run()
+  if (outcome.headerFailure !== undefined) throw outcome.headerFailure
+  const result = outcome.engine
+  const startedAtMs = outcome.header!.startedAtMs
+  const summary = outcome.summary!.build({ endReason: outcome.endReason, thresholds })
   const numbers = (id: string | undefined, counter: HoldCounter): EndpointNumbers => {
     const e = id === undefined ? summary.total : summary.endpoints[id]
     const errorKinds = (e?.errors ?? {}) as Record<string, number>

@@ -1,11 +1,18 @@
 import { type Command, Option } from 'commander'
 import { parseStartAt, type RunConfigSources, resolveRunConfig } from '../config/load.js'
 import { parseHeader, parseShard, parseStages } from '../config/parse.js'
-import { ARRIVAL_PROCESSES, type RunConfig, type RunConfigInput } from '../config/schema.js'
+import {
+  ARRIVAL_PROCESSES,
+  CLOCK_KINDS,
+  type RunConfig,
+  type RunConfigInput,
+  TRANSPORT_KINDS,
+} from '../config/schema.js'
 import { thresholdEntry } from '../config/thresholds.js'
 import { ConfigError } from '../errors.js'
 import { PRESET_NAMES } from '../model/downstream.js'
 import { BUILTIN_PROFILE_NAME } from '../profile/index.js'
+import { engineDefaultsFromEnv } from './engine-env.js'
 import { durationOption, listOption, numberOption } from './options.js'
 
 /**
@@ -59,6 +66,18 @@ function declareRunFlags(command: Command): Command {
         'most flows in flight; arrivals beyond are dropped and counted (default 10000)',
         { min: 1, integer: true },
       ),
+    )
+    .addOption(
+      new Option(
+        '--transport <client>',
+        'HTTP client of the engine (default raw, or $CHECKIN_LOAD_TRANSPORT)',
+      ).choices(TRANSPORT_KINDS),
+    )
+    .addOption(
+      new Option(
+        '--clock <kind>',
+        'how the clock loop wakes for an arrival: timer, or precise (a worker thread, more CPU; default timer, or $CHECKIN_LOAD_CLOCK)',
+      ).choices(CLOCK_KINDS),
     )
     .addOption(durationOption('--timeout <d>', 'per-request timeout (default 30s)'))
     .addOption(
@@ -203,6 +222,7 @@ export function runConfigSources(command: Command): RunConfigSources {
   return { flags, ...(typeof config === 'string' && { configFile: config }) }
 }
 
+/** The run config of the command: defaults <- environment (transport, clock) <- config file <- flags. */
 export function runConfigFromCommand(command: Command): RunConfig {
-  return resolveRunConfig(runConfigSources(command))
+  return resolveRunConfig({ ...runConfigSources(command), defaults: engineDefaultsFromEnv() })
 }

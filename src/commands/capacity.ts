@@ -34,7 +34,8 @@ import { redactConfig } from '../metrics/index.js'
 import { type MockProcess, startMockProcess } from '../mock/process.js'
 import { PRESETS } from '../model/downstream.js'
 import { deriveRates, endpointIds, predictWorkers, resolveProfile } from '../profile/index.js'
-import { installSignals, makeRunId, profileRecord, runSeed } from './run.js'
+import { makeRunId, profileRecord, runSeed } from './run-identity.js'
+import { installSignals } from './signals.js'
 
 /**
  * `checkin-load capacity` as a library call: ramp the profile's share up until the SLOs break,
@@ -297,6 +298,8 @@ export async function runCapacityCommand(
       ...(ca !== undefined && { ca }),
       insecure: config.insecure,
       data: checkinVisitData(isoDate(Date.now())),
+      transport: config.transport,
+      clock: config.clock,
       runDir,
       runId,
       config: {

@@ -1,205 +1,42 @@
-import { randomBytes } from 'node:crypto'
 import { existsSync, rmdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { timeScaledSlos } from '../capacity/slo.js'
 import { checkinVisitData, isoDate } from '../checkin/index.js'
-import { type FleetResult, ShardFleet, workersOf } from '../cluster/fleet.js'
+import { workersOf } from '../cluster/fleet.js'
 import { sharedRunId } from '../cluster/run-id.js'
 import type { RunConfig } from '../config/schema.js'
 import { readCaFile, resolveHeaders } from '../config/target-access.js'
 import type { ThresholdSpec } from '../config/thresholds.js'
-import {
-  Engine,
-  type EngineResult,
-  parseClock,
-  parseTransport,
-  randomSeed,
-  type VisitDataSource,
-} from '../engine/index.js'
-import { warmUp } from '../engine/warmup.js'
+import type { VisitDataSource } from '../engine/index.js'
 import { CheckinLoadError, ConfigError, EXIT, isCheckinLoadError, UsageError } from '../errors.js'
 import {
   closeExporters,
-  DeferredWork,
   exportersObserver,
-  type FoldedSecond,
-  GeneratorMonitor,
   type LiveExporter,
-  Recorder,
   type RunObserver,
   redactConfig,
   SeriesWriter,
   startExporters,
-  warmUpFolds,
 } from '../metrics/index.js'
 import { makeOutputDir } from '../metrics/output-dir.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
-import { startMockProcess } from '../mock/process.js'
-import {
-  type EndReason,
-  type GeneratorHealth,
-  SCHEMA_VERSION,
-  type SeriesEnd,
-  type SeriesHeader,
-  type SeriesSecond,
-  type Summary,
-} from '../model/results.js'
+import { type MockProcess, startMockProcess } from '../mock/process.js'
+import type { EndReason } from '../model/results.js'
 import { deriveRates, endpointIds, resolveProfile, stagesDurationMs } from '../profile/index.js'
 import type { DerivedProfile, Profile } from '../profile/types.js'
-import {
-  type DecodedInterval,
-  type DecodedSecond,
-  findAbort,
-  RunAccumulator,
-  runThresholds,
-  SERIES_FILE,
-  type WrittenFiles,
-  writeRunFiles,
-} from '../report/index.js'
+import { findAbort, runThresholds, SERIES_FILE, writeRunFiles } from '../report/index.js'
+import { type LoadSource, Session, type SessionResult, warmUpSession } from '../session/index.js'
+import { makeRunId, profileRecord, runSeed } from './run-identity.js'
+import { progress } from './run-progress.js'
+import type { RunHandle, RunOptions, RunOutcome } from './run-types.js'
+import { installSignals } from './signals.js'
 
-/**
- * `checkin-load run` as a library call: resolve the profile, start the embedded stand-in when
- * there is no target, drive the engine through the stages, write series.ndjson as it goes and
- * summary.json + report.html at the end, judge the thresholds. Prints nothing: the caller gets a
- * progress snapshot once a second and the outcome at the end (src/cli/run.ts prints them).
- *
- * Ending: at the end of the stages, arrivals stop and flows in flight get up to the timeout to
- * finish (the rest count as timeouts). stop() (the first SIGINT/SIGTERM) ends the same way, early;
- * a second signal ends at once. Either way the results of what was measured are written.
- */
-export interface RunProgress {
-  readonly runId: string
-  readonly runDir: string
-  readonly target: string
-  /** seconds since the start (the second just folded ends here) */
-  readonly elapsedS: number
-  /** length of the stages, s */
-  readonly plannedS: number
-  /** arrivals stopped: flows in flight are finishing */
-  readonly draining: boolean
-  /** share of the profile asked at the end of this second (x --scale) */
-  readonly share: number
-  /** requests asked (sent + dropped) and completed in this second, all endpoints */
-  readonly askedRps: number
-  readonly achievedRps: number
-  readonly endpoints: readonly LiveEndpoint[]
-  readonly generator: GeneratorHealth
-  /** the second just folded, as written to series.ndjson */
-  readonly second: SeriesSecond
-}
-
-export interface LiveEndpoint {
-  readonly endpoint: string
-  /** in this second */
-  readonly askedRps: number
-  readonly achievedRps: number
-  /** since the start */
-  readonly requests: number
-  readonly errors: number
-  readonly dropped: number
-  /** latency from the intended time, since the start (ms) */
-  readonly p95Ms: number
-}
-
-export interface RunStarted {
-  readonly runId: string
-  readonly runDir: string
-  readonly target: string
-  /** the stand-in's URL when the run started one */
-  readonly embedded: boolean
-  readonly plannedS: number
-  readonly seed: number
-  readonly profile: DerivedProfile
-  /** live exporters serving or sending metrics (Prometheus URL, DogStatsD address) */
-  readonly exporters: readonly { readonly name: string; readonly url?: string | undefined }[]
-  /** worker processes (--workers), each running one shard; 1: this process runs the engine */
-  readonly workers?: number
-}
-
-export interface RunOptions {
-  onStart?(info: RunStarted): void
-  onProgress?(progress: RunProgress): void
-  /** more consumers of the per-second series (Prometheus, DogStatsD exporters) */
-  readonly observers?: readonly RunObserver[]
-  /** stop gracefully on the first SIGINT/SIGTERM, at once on the second (default true) */
-  readonly handleSignals?: boolean
-  /** a problem that does not stop the run (an exporter failing, DogStatsD unreachable) */
-  onWarning?(message: string): void
-  /** warm the hot path up before time zero, against a local throwaway server (default true) */
-  readonly warmUp?: boolean
-  /**
-   * Called once the run is ready to send (target up, warmed up): resolves to the wall-clock start
-   * (epoch ms). A worker of `run --workers N` gets the start shared by all workers this way.
-   * Default: --start-at, or now.
-   */
-  startAt?(): Promise<number>
-}
-
-export interface RunOutcome {
-  readonly runId: string
-  readonly runDir: string
-  readonly summary: Summary
-  readonly files: WrittenFiles
-  readonly endReason: EndReason
-  readonly engine: EngineResult
-  /**
-   * 0 every threshold passed, 99 one failed, 1 the series could not be written (write_failed) or a
-   * worker of --workers died (error): the results hold what was measured, but not the whole run
-   */
-  readonly exitCode: 0 | 1 | 99
-  /** why the run ended early, when a threshold aborted it or a write failed */
-  readonly note?: string
-}
-
-/** The handle of a run in progress: stop() ends it gracefully, abort() at once. */
-export interface RunHandle {
-  readonly done: Promise<RunOutcome>
-  stop(): void
-  abort(): void
-}
+export type { LiveEndpoint, RunHandle, RunOptions, RunOutcome, RunProgress, RunStarted } from './run-types.js'
 
 /** Runs to the end; see startRun for a handle that can be stopped. */
 export function runCommand(config: RunConfig, options: RunOptions = {}): Promise<RunOutcome> {
   return startRun(config, options).done
 }
-
-/** A run id: UTC time to the second, then 4 random hex digits (2026-11-26T22-00-00Z-ab12). */
-export function makeRunId(now = new Date()): string {
-  const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-')
-  return `${stamp}Z-${randomBytes(2).toString('hex')}`
-}
-
-/**
- * The seed of a run: --seed; else, for a shard with a shared start time, one derived from that
- * time, so that every shard draws the same arrival stream and keeps its own slice of it (the
- * shards then add up to the profile exactly); else a random one. It is written to the results.
- */
-export function runSeed(config: Pick<RunConfig, 'seed' | 'shard' | 'startAtMs'>): number {
-  if (config.seed !== undefined) return config.seed
-  if (config.shard !== undefined && config.startAtMs !== undefined)
-    return Math.floor(config.startAtMs / 1000) % 2 ** 31
-  return randomSeed()
-}
-
-/** The derived load, as the series header and summary show it ("the load asked for"). */
-export function profileRecord(profile: Profile, derived: DerivedProfile): Record<string, unknown> {
-  const round = (x: number) => Math.round(x * 1000) / 1000
-  return {
-    name: profile.name,
-    scale: derived.scale,
-    flows: Object.fromEntries(
-      derived.flows.map((f) => [f.name, { perMinute: round(f.perMinute), perHour: round(f.perHour) }]),
-    ),
-    endpoints: Object.fromEntries(
-      derived.endpoints.map((e) => [e.endpoint, { method: e.method, rpm: round(e.rpm), rps: round(e.rps) }]),
-    ),
-    totalRpm: round(derived.totalRpm),
-    totalRps: round(derived.totalRps),
-  }
-}
-
-/** What drives a run's load: the engine here, or (--workers N) a fleet of worker processes. */
-type LoadSource = Engine | ShardFleet
 
 export function startRun(config: RunConfig, options: RunOptions = {}): RunHandle {
   let engine: LoadSource | undefined
@@ -224,32 +61,106 @@ export function startRun(config: RunConfig, options: RunOptions = {}): RunHandle
   return { done, ...control }
 }
 
+/** What a run is, settled before anything starts: the load, its names, and a writable folder. */
+interface RunPlan {
+  readonly config: RunConfig
+  readonly profile: Profile
+  readonly endpoints: readonly string[]
+  readonly derived: DerivedProfile
+  readonly seed: number
+  readonly runId: string
+  readonly runDir: string
+  readonly thresholds: readonly ThresholdSpec[]
+  readonly plannedMs: number
+  /** --workers N: N processes run one shard each; this one merges their seconds (src/cluster/fleet.ts) */
+  readonly workers: number
+  readonly data: VisitDataSource
+  /** request headers (secrets resolved) and the CA to trust, read before anything starts */
+  readonly headers: Readonly<Record<string, string>>
+  readonly ca: Buffer | undefined
+  readonly series: SeriesWriter
+}
+
 async function execute(
   config: RunConfig,
   options: RunOptions,
   control: { stop(): void; abort(): void },
   setEngine: (engine: LoadSource) => void,
 ): Promise<RunOutcome> {
+  const plan = planRun(config)
+  // warm up while the stand-in boots; a nicety (see warmUpSession): a run goes on without it
+  const warming =
+    options.warmUp === false || plan.workers > 1
+      ? Promise.resolve()
+      : warmUpSession({
+          flows: plan.profile.flows,
+          endpoints: plan.endpoints,
+          data: plan.data,
+          onSecond: ({ t, summary }) => findAbort(plan.thresholds, summary, (t + 1) * 1000),
+        }).catch(() => {})
+  // from here on, a signal stops the run (even one that arrives before the engine starts)
+  const signals = options.handleSignals !== false ? installSignals(control) : undefined
+  let mock: MockProcess | undefined
+  try {
+    mock = await startStandIn(config, plan.seed)
+  } catch (error) {
+    signals?.remove()
+    plan.series.close()
+    await warming
+    throw error
+  }
+  const target = config.target ?? mock!.url
+  const warn = (message: string) => options.onWarning?.(message)
+  let exporters: LiveExporter[] = []
+  let session: Session
+  let result: SessionResult
+  try {
+    exporters = await startRunExporters(plan, target, warn)
+    const observers = [...(options.observers ?? []), ...exportersObservers(plan, exporters)]
+    await warming
+    const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
+    session = createSession(plan, target, observers, startAtMs, warn)
+    watchSeconds(session, plan, target, options)
+    setEngine(session.engine)
+    options.onEngine?.(session.engine)
+    options.onStart?.({
+      runId: plan.runId,
+      runDir: plan.runDir,
+      target,
+      embedded: mock !== undefined,
+      plannedS: plan.plannedMs / 1000,
+      seed: plan.seed,
+      profile: plan.derived,
+      exporters: exporters.map((e) => ({ name: e.name, url: e.url })),
+      workers: plan.workers,
+    })
+    result = await session.run()
+    if (result.headerFailure !== undefined) refuseRun(plan, result.headerFailure)
+  } catch (error) {
+    signals?.remove()
+    plan.series.close()
+    await closeExporters(exporters).catch(() => {})
+    await mock?.stop()
+    throw error
+  }
+  signals?.remove()
+  return finishRun(plan, session, result, exporters, mock)
+}
+
+/** Resolves the profile and names the run; refuses a start in the past or a folder that cannot be written. */
+function planRun(config: RunConfig): RunPlan {
   const profile = resolveProfile(config.profile, {
     checkInsPerHour: config.checkInsPerHour,
     preCheckInsPerHour: config.preCheckInsPerHour,
     withDemographics: config.withDemographics,
   })
   const endpoints = endpointIds(profile)
-  const derived = deriveRates(profile, config.scale)
-  const seed = runSeed(config)
   const runId = config.runId ?? sharedRunId(config) ?? makeRunId()
   const runDir = join(config.out, runId)
-  const headers = resolveHeaders(config)
-  const ca = readCaFile(config.caFile)
   // against the embedded stand-in with --mock-time-scale F, every downstream delay is F times
   // staging's: the built-in latency bounds (written for staging's delays) scale with them, as
   // capacity's do; the user's own thresholds are judged as written
   const timeScale = config.target === undefined ? config.mockTimeScale : 1
-  const thresholds = runThresholds(config, endpoints, (defaults) => timeScaledSlos(defaults, timeScale))
-  const plannedMs = stagesDurationMs(config.stages)
-  // --workers N: N processes run one shard each; this one merges their seconds (src/cluster/fleet.ts)
-  const workers = workersOf(config)
   if (config.startAtMs !== undefined && config.startAtMs < Date.now() - 5000) {
     throw new ConfigError(
       `the start time ${new Date(config.startAtMs).toISOString()} is in the past: give a time a little ahead, shared by all shards`,
@@ -258,259 +169,188 @@ async function execute(
   if (existsSync(join(runDir, SERIES_FILE))) {
     throw new ConfigError(`the run folder ${runDir} already holds a run: choose another --run-id or --out`)
   }
-  // the results must be writable before anything starts: a clear error, and no load sent
-  let series: SeriesWriter
+  return {
+    config,
+    profile,
+    endpoints,
+    derived: deriveRates(profile, config.scale),
+    seed: runSeed(config),
+    runId,
+    runDir,
+    thresholds: runThresholds(config, endpoints, (defaults) => timeScaledSlos(defaults, timeScale)),
+    plannedMs: stagesDurationMs(config.stages),
+    workers: workersOf(config),
+    data: checkinVisitData(isoDate(config.startAtMs ?? Date.now())),
+    headers: resolveHeaders(config),
+    ca: readCaFile(config.caFile),
+    // the results must be writable before anything starts: a clear error, and no load sent
+    series: openSeries(runDir),
+  }
+}
+
+function openSeries(runDir: string): SeriesWriter {
   try {
     makeOutputDir(runDir)
-    series = new SeriesWriter(join(runDir, SERIES_FILE))
+    return new SeriesWriter(join(runDir, SERIES_FILE))
   } catch (error) {
     throw new UsageError(
       `cannot write the results in ${runDir}: ${(error as Error).message}; choose another --out`,
       'CL_OUTPUT',
     )
   }
+}
 
-  const data = checkinVisitData(isoDate(config.startAtMs ?? Date.now()))
-  // warm up while the stand-in boots; a nicety (see warmUp): a run goes on without it
-  const warming =
-    options.warmUp === false || workers > 1
-      ? Promise.resolve()
-      : warmUpRun(profile, endpoints, data, thresholds).catch(() => {})
-  // from here on, a signal stops the run (even one that arrives before the engine starts)
-  const signals = options.handleSignals !== false ? installSignals(control) : undefined
-  let mock: Awaited<ReturnType<typeof startMockProcess>> | undefined
-  try {
-    mock =
-      config.target === undefined
-        ? await startMockProcess({
-            preset: config.mockPreset,
-            timeScale: config.mockTimeScale,
-            seed,
-            ...(config.mockWorkers !== undefined && { workers: config.mockWorkers }),
-          })
-        : undefined
-  } catch (error) {
-    signals?.remove()
-    series.close()
-    await warming
-    throw error
+/** The embedded stand-in, when the run has no target. */
+function startStandIn(config: RunConfig, seed: number): Promise<MockProcess | undefined> {
+  if (config.target !== undefined) return Promise.resolve(undefined)
+  return startMockProcess({
+    preset: config.mockPreset,
+    timeScale: config.mockTimeScale,
+    seed,
+    ...(config.mockWorkers !== undefined && { workers: config.mockWorkers }),
+  })
+}
+
+function startRunExporters(plan: RunPlan, target: string, warn: (message: string) => void) {
+  const { config, profile } = plan
+  return startExporters(config, {
+    runId: plan.runId,
+    shard: config.shard,
+    target,
+    endpoints: plan.endpoints,
+    methods: Object.fromEntries(plan.derived.endpoints.map((e) => [e.endpoint, e.method])),
+    flows: profile.flows.map((flow) => ({
+      name: flow.name,
+      endpoints: [...new Set(flow.steps.map((step) => step.endpoint))],
+    })),
+    onWarning: warn,
+  })
+}
+
+function exportersObservers(plan: RunPlan, exporters: readonly LiveExporter[]): RunObserver[] {
+  if (exporters.length === 0) return []
+  const shardCount = plan.config.shard?.count ?? 1
+  const rpsAtShare1 = Object.fromEntries(
+    deriveRates(plan.profile, 1).endpoints.map((e) => [e.endpoint, e.rps / shardCount]),
+  )
+  return [exportersObserver(exporters, { rpsAtShare1 })]
+}
+
+/** The run's session: this process's engine, or (--workers N) a fleet of worker processes. */
+function createSession(
+  plan: RunPlan,
+  target: string,
+  observers: readonly RunObserver[],
+  startAtMs: number | undefined,
+  warn: (message: string) => void,
+): Session {
+  const { config, seed } = plan
+  const header = {
+    runId: plan.runId,
+    target,
+    ...(config.shard !== undefined && { shard: config.shard }),
+    config: redactConfig({ ...config, seed }),
+    profile: profileRecord(plan.profile, plan.derived),
+    endpoints: [...plan.endpoints],
   }
-  const target = config.target ?? mock!.url
-  const monitor = new GeneratorMonitor()
-  const warn = (message: string) => options.onWarning?.(message)
-  let exporters: LiveExporter[] = []
-  let accumulator: RunAccumulator | undefined
-  let endReason: EndReason = 'completed'
-  let note: string | undefined
-  /** the header line could not be written: the run is refused before any load is sent */
-  let headerFailure: Error | undefined
-  let engineResult: EngineResult
-  const observers: RunObserver[] = []
-  try {
-    exporters = await startExporters(config, {
-      runId,
-      shard: config.shard,
-      target,
-      endpoints,
-      methods: Object.fromEntries(derived.endpoints.map((e) => [e.endpoint, e.method])),
-      flows: profile.flows.map((flow) => ({
-        name: flow.name,
-        endpoints: [...new Set(flow.steps.map((step) => step.endpoint))],
-      })),
-      onWarning: warn,
-    })
-    const shardCount = config.shard?.count ?? 1
-    observers.push(
-      ...(options.observers ?? []),
-      ...(exporters.length > 0
-        ? [
-            exportersObserver(exporters, {
-              rpsAtShare1: Object.fromEntries(
-                deriveRates(profile, 1).endpoints.map((e) => [e.endpoint, e.rps / shardCount]),
-              ),
-            }),
-          ]
-        : []),
-    )
-    await warming
-    const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
-    const recorder = new Recorder(endpoints)
-    const seriesWriter = series
-    // the HTTP client and the clock, chosen by environment (read here: the engine reads none; each
-    // shard's worker is a `run` of its own): the engine below runs on them and the header records them
-    const engineChoices = {
-      transport: parseTransport(process.env.CHECKIN_LOAD_TRANSPORT),
-      clock: parseClock(process.env.CHECKIN_LOAD_CLOCK),
-    }
-    const hooks = {
-      onStart(startedAtMs: number) {
-        const header: SeriesHeader = {
-          type: 'header',
-          schemaVersion: SCHEMA_VERSION,
-          runId,
+  const common = { endpoints: plan.endpoints, header, series: plan.series, observers, onWarning: warn }
+  if (plan.workers > 1) {
+    return new Session({
+      ...common,
+      load: {
+        kind: 'fleet',
+        options: {
+          workers: plan.workers,
+          config,
           target,
-          startedAt: new Date(startedAtMs).toISOString(),
-          startedAtMs,
-          ...(config.shard !== undefined && { shard: config.shard }),
-          config: redactConfig({ ...config, seed, ...engineChoices }),
-          profile: profileRecord(profile, derived),
-          endpoints,
-        }
-        accumulator = new RunAccumulator(header)
-        try {
-          seriesWriter.onHeader(header)
-        } catch (error) {
-          // nothing has been sent yet: end at once, and refuse the run below
-          headerFailure = error as Error
-          engine.abort()
-          return
-        }
-        notifyAll(observers, (o) => o.onHeader?.(header), warn)
+          runId: plan.runId,
+          runDir: plan.runDir,
+          seed,
+          plannedMs: plan.plannedMs,
+        },
       },
-      // the per-second pipeline: series line, summary and chart, observers, abort check, live view
-      onSecond(second: SeriesSecond, decodedSecond?: DecodedSecond) {
-        for (const piece of hooks.pieces(second, decodedSecond)) piece()
-      },
-      /** The pipeline in pieces of about a millisecond each (see DeferredWork). */
-      pieces(second: SeriesSecond, decodedSecond?: DecodedSecond): (() => void)[] {
-        if (headerFailure !== undefined) return []
-        return [
-          () => {
-            try {
-              seriesWriter.onSecond(second)
-            } catch (error) {
-              if (endReason === 'completed' || endReason === 'interrupted') {
-                endReason = 'write_failed'
-                note = `writing ${seriesWriter.path} failed: ${(error as Error).message}`
-                engine.stop()
-              }
-            }
-          },
-          ...accumulator!.addPieces(second, decodedSecond),
-          () => notifyAll(observers, (o) => o.onSecond?.(second), warn),
-          () => {
-            const abort = findAbort(thresholds, accumulator!.summary, (second.t + 1) * 1000)
-            if (abort && endReason === 'completed') {
-              endReason = 'aborted_by_threshold'
-              note = `threshold ${abort.metric} ${abort.expr} failed (value ${abort.value}): run aborted`
-              engine.stop()
-            }
-            options.onProgress?.(
-              progress(runDir, second, accumulator!, recorder, second.t, plannedMs, engine.draining),
-            )
-          },
-        ]
-      },
-    }
-    // an exception in the pipeline ends the run, as it did when the pipeline ran inside the engine's tick
-    let pipelineError: unknown
-    const deferred = new DeferredWork((error) => {
-      pipelineError ??= error
-      engine.abort()
     })
-    const engine: LoadSource =
-      workers > 1
-        ? new ShardFleet({ workers, config, target, runId, runDir, seed, plannedMs, hooks, onWarning: warn })
-        : new Engine({
-            target,
-            flows: profile.flows,
-            endpoints,
-            stages: config.stages,
-            startShare: config.startShare,
-            scale: config.scale,
-            arrival: config.arrival,
-            seed,
-            ...(config.shard !== undefined && { shard: config.shard }),
-            ...(startAtMs !== undefined && { startAtMs }),
-            maxInFlight: config.maxInFlight,
-            ...(config.connections !== undefined && { connections: config.connections }),
-            timeoutMs: config.timeoutMs,
-            headers,
-            ...(ca !== undefined && { ca }),
-            insecure: config.insecure,
-            data,
-            ...engineChoices,
-            sink: recorder,
-            hooks: {
-              onStart: hooks.onStart,
-              onSecond(t, share, inFlight) {
-                // the last second's pieces read histograms the fold is about to reuse: done first
-                deferred.flush()
-                const folded = recorder.foldSecond(t, share, monitor.sample(inFlight), true)
-                deferred.defer(
-                  ...folded.encoding,
-                  ...hooks.pieces(folded.second, decoded(folded.second, folded.histograms)),
-                )
-              },
-            },
-          })
-    setEngine(engine)
-    options.onStart?.({
-      runId,
-      runDir,
-      target,
-      embedded: mock !== undefined,
-      plannedS: plannedMs / 1000,
-      seed,
-      profile: derived,
-      exporters: exporters.map((e) => ({ name: e.name, url: e.url })),
-      workers,
-    })
-    try {
-      engineResult = await engine.run()
-    } finally {
-      deferred.flush()
-    }
-    if (pipelineError !== undefined) throw pipelineError
-    if (headerFailure !== undefined) {
-      series.close()
-      rmSync(series.path, { force: true })
-      try {
-        rmdirSync(runDir)
-      } catch {
-        // not empty (or gone): leave it
-      }
-      throw new UsageError(
-        `cannot write the results in ${runDir}: writing ${series.path} failed: ${headerFailure.message}; no load was sent (free some space or choose another --out)`,
-        'CL_OUTPUT',
+  }
+  const { ca } = plan
+  return new Session({
+    ...common,
+    load: {
+      kind: 'engine',
+      options: {
+        target,
+        flows: plan.profile.flows,
+        stages: config.stages,
+        startShare: config.startShare,
+        scale: config.scale,
+        arrival: config.arrival,
+        seed,
+        ...(config.shard !== undefined && { shard: config.shard }),
+        ...(startAtMs !== undefined && { startAtMs }),
+        maxInFlight: config.maxInFlight,
+        ...(config.connections !== undefined && { connections: config.connections }),
+        timeoutMs: config.timeoutMs,
+        headers: plan.headers,
+        ...(ca !== undefined && { ca }),
+        insecure: config.insecure,
+        data: plan.data,
+        transport: config.transport,
+        clock: config.clock,
+      },
+    },
+  })
+}
+
+/** The run's own subscribers: the thresholds that abort, the live view, the caller's hook. */
+function watchSeconds(session: Session, plan: RunPlan, target: string, options: RunOptions): void {
+  const run = { runId: plan.runId, runDir: plan.runDir, target, plannedMs: plan.plannedMs }
+  session.onSecond(({ t, second, summary }) => {
+    const abort = findAbort(plan.thresholds, summary, (t + 1) * 1000)
+    if (abort) {
+      session.end(
+        'aborted_by_threshold',
+        `threshold ${abort.metric} ${abort.expr} failed (value ${abort.value}): run aborted`,
       )
     }
-    if (endReason === 'completed' && engineResult.stopped) endReason = 'interrupted'
-    const failures = (engineResult as Partial<FleetResult>).failures ?? []
-    if (failures.length > 0) {
-      // a worker died: the run says so, and writes what the others (and it, until then) measured
-      if (endReason === 'completed' || endReason === 'interrupted') endReason = 'error'
-      note = [note, ...failures].filter((line) => line !== undefined).join('\n')
-    }
-  } catch (error) {
-    signals?.remove()
-    monitor.close()
-    series.close()
-    await closeExporters(exporters).catch(() => {})
-    await mock?.stop()
-    throw error
-  }
-  signals?.remove()
-  monitor.close()
-  const end: SeriesEnd = {
-    type: 'end',
-    endedAt: new Date(engineResult.endedAtMs).toISOString(),
-    reason: endReason,
-    abandonedInFlight: engineResult.abandonedInFlight,
-  }
+    options.onProgress?.(progress(run, plan.endpoints, second, summary, session.draining))
+  })
+  if (options.onSecond !== undefined) session.onSecond(options.onSecond)
+}
+
+/** The header line could not be written: nothing was sent; the run is refused and leaves no folder. */
+function refuseRun(plan: RunPlan, failure: Error): never {
+  plan.series.close()
+  rmSync(plan.series.path, { force: true })
   try {
-    series.onEnd(end)
-  } catch (error) {
-    warn(`writing the end of ${series.path} failed: ${(error as Error).message}`)
+    rmdirSync(plan.runDir)
+  } catch {
+    // not empty (or gone): leave it
   }
-  series.close()
-  notifyAll(observers, (o) => o.onEnd?.(end), warn)
+  throw new UsageError(
+    `cannot write the results in ${plan.runDir}: writing ${plan.series.path} failed: ${failure.message}; no load was sent (free some space or choose another --out)`,
+    'CL_OUTPUT',
+  )
+}
+
+/** summary.json and report.html, the exporters' last word, and the outcome. */
+async function finishRun(
+  plan: RunPlan,
+  session: Session,
+  result: SessionResult,
+  exporters: readonly LiveExporter[],
+  mock: MockProcess | undefined,
+): Promise<RunOutcome> {
+  const { config, runDir } = plan
+  const { endReason, note } = result
   const stopping = mock?.stop()
-  const summary = accumulator!.summary.build({ endedAt: end.endedAt, endReason, thresholds })
-  let files: WrittenFiles | undefined
+  const summary = result.summary!.build({
+    endedAt: result.end.endedAt,
+    endReason,
+    thresholds: plan.thresholds,
+  })
+  let files: RunOutcome['files'] | undefined
   let filesFailure: Error | undefined
   try {
-    files = await writeRunFiles(runDir, summary, accumulator!.chart.result(), {
+    files = await writeRunFiles(runDir, summary, result.chart!.result(), {
       ...(config.baseline !== undefined && { baseline: config.baseline }),
       ...(config.junit !== undefined && { junit: config.junit }),
       ...(config.markdown !== undefined && { markdown: config.markdown }),
@@ -521,13 +361,7 @@ async function execute(
   }
   for (const exporter of exporters) exporter.onThresholds?.(summary.thresholds)
   // exporters close last: Prometheus lingers so that its last scrape sees the end
-  await Promise.all(
-    observers.map((o) =>
-      Promise.resolve()
-        .then(() => o.close?.())
-        .catch((error: unknown) => warn(`closing an exporter failed: ${(error as Error).message}`)),
-    ),
-  )
+  await session.close()
   await stopping
   if (files === undefined) {
     const reason = filesFailure?.message ?? 'unknown error'
@@ -539,134 +373,19 @@ async function execute(
     )
   }
   return {
-    runId,
+    runId: plan.runId,
     runDir,
     summary,
     files,
     endReason,
-    engine: engineResult,
-    exitCode:
-      (endReason as EndReason) === 'write_failed' || (endReason as EndReason) === 'error'
-        ? EXIT.internal
-        : summary.passed
-          ? 0
-          : 99,
+    engine: result.engine,
+    exitCode: exitCodeOf(endReason, summary.passed),
     ...(note !== undefined && { note }),
   }
 }
 
-/**
- * Warms up the engine (src/engine/warmup.ts), then the per-second pipeline on what the warm-up
- * recorded: the folds of warmUpFolds (src/metrics/recorder.ts) through a throwaway summary and chart,
- * threshold check included. Cold, the first seconds' pipeline took 5–18 ms a piece (compiling),
- * enough to hold back arrivals.
- */
-async function warmUpRun(
-  profile: Profile,
-  endpoints: readonly string[],
-  data: VisitDataSource,
-  thresholds: readonly ThresholdSpec[],
-): Promise<void> {
-  const recorder = new Recorder(endpoints)
-  await warmUp({ flows: profile.flows, endpoints, data, sink: recorder })
-  const accumulator = new RunAccumulator({
-    type: 'header',
-    schemaVersion: SCHEMA_VERSION,
-    runId: 'warm-up',
-    target: 'http://127.0.0.1',
-    startedAt: new Date(0).toISOString(),
-    startedAtMs: 0,
-    config: {},
-    profile: {},
-    endpoints: [...endpoints],
-  })
-  for (const folded of warmUpFolds(recorder)) {
-    for (const piece of accumulator.addPieces(folded.second, decoded(folded.second, folded.histograms)))
-      piece()
-    findAbort(thresholds, accumulator.summary, (folded.second.t + 1) * 1000)
-  }
-}
-
-/** The folded second with the recorder's own histograms, so the accumulator need not decode. */
-function decoded(second: SeriesSecond, histograms: FoldedSecond['histograms']): DecodedSecond {
-  const endpoints = new Map<string, DecodedInterval>()
-  for (const [id, h] of histograms) endpoints.set(id, { stats: second.endpoints[id]!, histograms: h })
-  return { second, endpoints }
-}
-
-/** Calls every observer; one that throws is reported and does not stop the others. */
-function notifyAll(
-  observers: readonly RunObserver[],
-  call: (o: RunObserver) => void,
-  warn: (message: string) => void,
-): void {
-  for (const observer of observers) {
-    try {
-      call(observer)
-    } catch (error) {
-      warn(`a metrics observer failed: ${error instanceof Error ? error.message : String(error)}`)
-    }
-  }
-}
-
-function progress(
-  runDir: string,
-  second: SeriesSecond,
-  accumulator: RunAccumulator,
-  recorder: Recorder,
-  t: number,
-  plannedMs: number,
-  draining: boolean,
-): RunProgress {
-  let askedRps = 0
-  let achievedRps = 0
-  const endpoints: LiveEndpoint[] = []
-  for (const id of recorder.endpoints) {
-    const stats = second.endpoints[id]!
-    askedRps += stats.asked
-    achievedRps += stats.requests
-    const counts = accumulator.summary.counts(id)
-    const histogram = accumulator.summary.histogram(id, 'latency')
-    endpoints.push({
-      endpoint: id,
-      askedRps: stats.asked,
-      achievedRps: stats.requests,
-      requests: counts?.requests ?? 0,
-      errors: counts ? counts.requests - counts.ok : 0,
-      dropped: counts?.dropped ?? 0,
-      p95Ms: histogram && histogram.totalCount > 0 ? histogram.getValueAtPercentile(95) / 1000 : 0,
-    })
-  }
-  return {
-    runId: accumulator.header.runId,
-    runDir,
-    target: accumulator.header.target,
-    elapsedS: t + 1,
-    plannedS: plannedMs / 1000,
-    draining,
-    share: second.share,
-    askedRps,
-    achievedRps,
-    endpoints,
-    generator: second.generator,
-    second,
-  }
-}
-
-/** First SIGINT/SIGTERM: graceful stop (of a run, or a capacity search); second: abort. */
-export function installSignals(control: { stop(): void; abort(): void }): { remove(): void } {
-  let count = 0
-  const handler = () => {
-    count++
-    if (count === 1) control.stop()
-    else control.abort()
-  }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
-  return {
-    remove() {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
-    },
-  }
+/** 0 passed, 99 a threshold failed, 1 the run is incomplete (a write failed, a worker died). */
+function exitCodeOf(endReason: EndReason, passed: boolean): 0 | 1 | 99 {
+  if (endReason === 'write_failed' || endReason === 'error') return EXIT.internal
+  return passed ? 0 : 99
 }

@@ -22,6 +22,8 @@ export interface RunConfigSources {
   readonly flags?: Readonly<Partial<RunConfigInput>> & { readonly durationMs?: number }
   /** path of a YAML/JSON config file */
   readonly configFile?: string
+  /** defaults under the config file (the environment's CHECKIN_LOAD_TRANSPORT/CLOCK, read by cli/) */
+  readonly defaults?: Readonly<Partial<RunConfigInput>>
 }
 
 const durationText = z.union([z.string(), z.number()])
@@ -135,6 +137,7 @@ export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {
   const { durationMs: _flagDuration, ...flagRest } = flags
   const merged = {
     stages: parseStages(DEFAULT_STAGES_TEXT),
+    ...sources.defaults,
     ...fileRest,
     ...mergeStages(file, `config file "${sources.configFile}"`),
     ...flagRest,

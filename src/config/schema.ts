@@ -8,6 +8,10 @@ import { BUILTIN_PROFILE_NAME, DEFAULT_ESTIMATES } from '../profile/builtin.js'
  * and are held here in milliseconds. The engine trusts a RunConfig: it is checked once, here.
  */
 export const ARRIVAL_PROCESSES = ['poisson', 'constant'] as const
+/** the engine's HTTP/1.1 clients: its own over raw sockets, or undici (src/engine/) */
+export const TRANSPORT_KINDS = ['raw', 'undici'] as const
+/** how the engine's clock loop wakes for an arrival due within 2 ms: Node's timers or a worker thread */
+export const CLOCK_KINDS = ['timer', 'precise'] as const
 
 /** Hard caps that need --no-limits to exceed (a typo must not launch a flood). */
 export const LIMITS = { maxRps: 20_000, maxDurationMs: 4 * 3_600_000 } as const
@@ -43,6 +47,10 @@ export const runConfigSchema = z.strictObject({
   /** share of the profile before the first stage: 0 ramps up from nothing (k6), 1 with --duration holds 1x */
   startShare: z.number().nonnegative().default(0),
   arrival: z.enum(ARRIVAL_PROCESSES).default('poisson'),
+  /** the HTTP client (--transport; CHECKIN_LOAD_TRANSPORT when neither flag nor file sets it) */
+  transport: z.enum(TRANSPORT_KINDS).default('raw'),
+  /** the clock loop's wake-ups (--clock; CHECKIN_LOAD_CLOCK when neither flag nor file sets it) */
+  clock: z.enum(CLOCK_KINDS).default('timer'),
   /** most flows in flight at once; an arrival that finds it full is dropped and counted */
   maxInFlight: z.number().int().positive().default(10_000),
   /** per-request timeout (connect, headers and body), ms */

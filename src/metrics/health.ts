@@ -5,13 +5,14 @@ import type { GeneratorHealth } from '../model/results.js'
  * The generator watches itself: event-loop lag (perf_hooks.monitorEventLoopDelay), CPU used by
  * the process (process.cpuUsage) and RSS, sampled once a second. When the loop lags, arrivals
  * leave late and latencies include the generator's own delay: the summary then marks the run's
- * timing as not trustworthy (see TRUST_LIMITS).
+ * timing as not trustworthy (see TRUST_LIMITS: the one definition, which the summary and the
+ * capacity search's judge both use).
  */
 export const TRUST_LIMITS = {
-  /** event-loop lag p99 above this (ms) makes send times unreliable */
+  /** event-loop lag p99 above this (ms) makes a second's send times unreliable */
   eventLoopLagMsP99: 10,
-  /** a generator using more than this share of one core (%) is near its ceiling */
-  cpuPct: 90,
+  /** a generator using this share of one core (%) or more in a second is at its ceiling */
+  cpuPct: 95,
 } as const
 
 /** monitorEventLoopDelay's sampling timer (ms); its samples include this interval, which we subtract. */

@@ -1,10 +1,11 @@
 import type { SeriesEnd, SeriesHeader, SeriesSecond } from '../model/results.js'
 
 /**
- * The hook for everything that consumes a run's measurements as it goes: the series.ndjson
- * writer, the live view, and live exporters (Prometheus, DogStatsD). Called from the engine's
- * clock loop, once at the start, once a second and once at the end: an observer must be cheap and
- * must not block (hand heavy work to I/O). An observer that throws ends the run (`write_failed`).
+ * The hook for everything that consumes a run's series as it goes: live exporters (Prometheus,
+ * DogStatsD) and the series.ndjson writer. The session's pipeline (src/session/pipeline.ts) calls
+ * it once at the start, once a second (between arrivals, out of the clock loop's tick) and once
+ * at the end: an observer must be cheap and must not block (hand heavy work to I/O). An observer
+ * that throws is reported as a warning; the others and the run go on.
  */
 export interface RunObserver {
   onHeader?(header: SeriesHeader): void

@@ -42,30 +42,3 @@ export function mergeEncoded(encoded: Iterable<string>): Histogram {
   for (const e of encoded) if (e !== '') total.add(hdr.decodeFromCompressedBase64(e, 32, false))
   return total
 }
-
-export interface LatencyStatsMs {
-  min: number
-  p50: number
-  p90: number
-  p95: number
-  p99: number
-  max: number
-  mean: number
-}
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000
-
-/** Percentiles in milliseconds (3 decimals) from a µs histogram; all zero when it is empty. */
-export function latencyStatsMs(histogram: Histogram): LatencyStatsMs {
-  if (histogram.totalCount === 0) return { min: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0, mean: 0 }
-  const at = (p: number) => round3(histogram.getValueAtPercentile(p) / 1000)
-  return {
-    min: round3(histogram.minNonZeroValue / 1000),
-    p50: at(50),
-    p90: at(90),
-    p95: at(95),
-    p99: at(99),
-    max: round3(histogram.maxValue / 1000),
-    mean: round3(histogram.mean / 1000),
-  }
-}

@@ -91,7 +91,7 @@ function slowStats(h: Histogram, percentiles: readonly number[]): HistogramStats
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000
 
-/** The summary's latency stats (ms, 3 decimals) from a µs histogram; equal to model's latencyStatsMs. */
+/** The summary's latency stats (ms, 3 decimals) from a µs histogram (hdr-histogram-js's percentiles, read faster). */
 export function latencyStatsMs(histogram: Histogram) {
   const s = histogramStats(histogram, [50, 90, 95, 99])
   const [p50, p90, p95, p99] = s.percentiles.map((us) => round3(us / 1000)) as [

@@ -1,4 +1,5 @@
 import type { ThresholdSpec } from '../config/thresholds.js'
+import { TRUST_LIMITS } from '../metrics/health.js'
 import type { ErrorKind } from '../model/error-kinds.js'
 import { encodeHistogram, type Histogram, newHistogram, recordUs } from '../model/histogram.js'
 import {
@@ -24,9 +25,9 @@ import { evaluateThresholds } from './thresholds.js'
  */
 
 /** Generator health: a second whose event-loop lag p99 is over this is suspect. */
-export const LAG_LIMIT_MS = 10
+export const LAG_LIMIT_MS = TRUST_LIMITS.eventLoopLagMsP99
 /** Generator health: a second at or over this CPU (% of one core) is suspect. */
-export const CPU_LIMIT_PCT = 95
+export const CPU_LIMIT_PCT = TRUST_LIMITS.cpuPct
 /** Suspect seconds allowed before the generator's numbers are called untrustworthy. */
 export const suspectSecondsAllowed = (seconds: number) => Math.max(3, Math.ceil(seconds * 0.05))
 

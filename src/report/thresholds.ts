@@ -34,7 +34,7 @@ export function evaluateThresholds(specs: readonly ThresholdSpec[], source: Metr
 }
 
 /**
- * The first failing abortOnFail threshold whose delay has passed, if any: commands/run.ts calls
+ * The first failing abortOnFail threshold whose delay has passed, if any: a run's session (commands/run.ts) calls
  * this once a second and stops the run (end reason aborted_by_threshold) when it returns one.
  */
 export function findAbort(
