@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { EXIT, isCheckinLoadError } from '../errors.js'
 import { registerCapacityCommand } from './capacity.js'
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .description(
       'Open-model load tests for the vets-api check-in endpoints, with an embedded stand-in vets-api.',
     )
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
   registerRunCommand(program)
@@ -93,4 +94,10 @@ if (isEntryPoint) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code
   })
+}
+
+/** This package's own version, from its package.json (dist/src/cli/main.js -> ../../../package.json). */
+export function packageVersion(): string {
+  const file = new URL('../../../package.json', import.meta.url)
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
 }
