@@ -164,6 +164,8 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
       flows,
       endpoints,
       ...(options.data !== undefined && { data: options.data }),
+      ...(options.transport !== undefined && { transport: options.transport }),
+      ...(options.clock !== undefined && { clock: options.clock }),
       onSecond: ({ summary }) => evaluateThresholds(options.thresholds, summary),
     }).catch(() => {})
   }

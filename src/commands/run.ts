@@ -96,6 +96,8 @@ async function execute(
           flows: plan.profile.flows,
           endpoints: plan.endpoints,
           data: plan.data,
+          transport: config.transport,
+          clock: config.clock,
           onSecond: ({ t, summary }) => findAbort(plan.thresholds, summary, (t + 1) * 1000),
         }).catch(() => {})
   // from here on, a signal stops the run (even one that arrives before the engine starts)

@@ -34,8 +34,8 @@ export function evaluateThresholds(specs: readonly ThresholdSpec[], source: Metr
 }
 
 /**
- * The first failing abortOnFail threshold whose delay has passed, if any: a run's session (commands/run.ts) calls
- * this once a second and stops the run (end reason aborted_by_threshold) when it returns one.
+ * The first failing abortOnFail threshold whose delay has passed, if any: a run's session
+ * subscriber (commands/run.ts) calls this once a second and stops the run (end reason aborted_by_threshold) when it returns one.
  */
 export function findAbort(
   specs: readonly ThresholdSpec[],

@@ -1,4 +1,4 @@
-import type { VisitDataSource } from '../engine/index.js'
+import type { ClockKind, Transport, VisitDataSource } from '../engine/index.js'
 import { warmUp } from '../engine/warmup.js'
 import { Recorder, warmUpFolds } from '../metrics/index.js'
 import { SCHEMA_VERSION } from '../model/results.js'
@@ -9,6 +9,9 @@ export interface SessionWarmUpOptions {
   readonly flows: readonly FlowSpec[]
   readonly endpoints: readonly string[]
   readonly data?: VisitDataSource
+  /** the session's HTTP client and clock, so that their code is the code compiled */
+  readonly transport?: Transport
+  readonly clock?: ClockKind
   /** the session's own per-second check (a threshold's abort, a step's judging), to compile it too */
   readonly onSecond?: SecondListener
 }
@@ -27,6 +30,8 @@ export async function warmUpSession(options: SessionWarmUpOptions): Promise<void
     flows: options.flows,
     endpoints,
     ...(options.data !== undefined && { data: options.data }),
+    ...(options.transport !== undefined && { transport: options.transport }),
+    ...(options.clock !== undefined && { clock: options.clock }),
     sink: recorder,
   })
   const pipeline = new SecondPipeline()
