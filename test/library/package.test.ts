@@ -18,7 +18,22 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')
 const run = promisify(execFile)
 
-const APP = `import { readRun, run, startMock, type Summary } from 'checkin-load'
+const APP = `import {
+  type CapacityFile,
+  capacity,
+  type DerivedProfile,
+  profile,
+  readRun,
+  run,
+  startMock,
+  type Summary,
+} from 'checkin-load'
+
+// type-checked, not run: a capacity search takes minutes
+export async function search(url: string): Promise<number | undefined> {
+  const file: CapacityFile = await capacity({ target: url, start: 0.5, stepDurationMs: 10_000, quiet: true })
+  return file.verdict.held?.totalRps
+}
 
 const out = process.argv[2]
 if (out === undefined) throw new Error('usage: main.js <out>')
@@ -31,7 +46,10 @@ try {
 }
 const again: Summary = await readRun(\`\${out}/lib\`)
 const requests: number = summary.total.requests
-process.stdout.write(\`\${JSON.stringify({ requests, endpoints: Object.keys(summary.endpoints), again: again.runId })}\\n\`)
+const rates: DerivedProfile = await profile({ scale: 2 })
+process.stdout.write(
+  \`\${JSON.stringify({ requests, endpoints: Object.keys(summary.endpoints), again: again.runId, totalRps: rates.totalRps })}\\n\`,
+)
 `
 
 test('another application imports the package by name, type-checks strictly, runs 3 s and gets the summary back', async () => {
@@ -77,7 +95,12 @@ test('another application imports the package by name, type-checks strictly, run
     const lines = stdout.trim().split('\n')
     assert.equal(lines.length, 1, `stdout: ${stdout}\nstderr: ${stderr}`)
     assert.equal(stderr, '')
-    const result = JSON.parse(lines[0]!) as { requests: number; endpoints: string[]; again: string }
+    const result = JSON.parse(lines[0]!) as {
+      requests: number
+      endpoints: string[]
+      again: string
+      totalRps: number
+    }
     assert.ok(result.requests > 0, `requests ${result.requests}`)
     assert.deepEqual([...result.endpoints].sort(), [
       'get_patient_check_in',
@@ -88,6 +111,7 @@ test('another application imports the package by name, type-checks strictly, run
       'post_session',
     ])
     assert.equal(result.again, 'lib')
+    assert.ok(result.totalRps > 0, `profile at 2x: ${result.totalRps} req/s`)
     const written = JSON.parse(readFileSync(join(out, 'lib', 'summary.json'), 'utf8')) as {
       total: { requests: number }
     }
