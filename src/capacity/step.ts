@@ -1,6 +1,5 @@
 import type { ThresholdSpec } from '../config/thresholds.js'
 import type { ArrivalKind, ClockKind, EngineResult, Transport, VisitDataSource } from '../engine/index.js'
-import { SeriesWriter } from '../metrics/index.js'
 import { type Histogram, newHistogram } from '../model/histogram.js'
 import type { SeriesSecond, ThresholdResult } from '../model/results.js'
 import type { FlowSpec } from '../profile/types.js'
@@ -140,7 +139,7 @@ export async function runStep(options: StepOptions): Promise<StepMeasurement> {
       profile: options.profile ?? {},
       endpoints: [...endpoints],
     },
-    ...(options.seriesPath !== undefined && { series: new SeriesWriter(options.seriesPath) }),
+    ...(options.seriesPath !== undefined && { seriesPath: options.seriesPath }),
     // the warm-up seconds are written, not judged
     judgeFromS: warmupS,
     chart: false,

@@ -1,12 +1,6 @@
 import { type FleetOptions, type FleetResult, ShardFleet } from '../cluster/fleet.js'
 import { Engine, type EngineOptions, type EngineResult } from '../engine/index.js'
-import {
-  DeferredWork,
-  GeneratorMonitor,
-  Recorder,
-  type RunObserver,
-  type SeriesWriter,
-} from '../metrics/index.js'
+import { DeferredWork, GeneratorMonitor, Recorder, type RunObserver, SeriesWriter } from '../metrics/index.js'
 import { type EndReason, SCHEMA_VERSION, type SeriesEnd, type SeriesHeader } from '../model/results.js'
 import type { ChartRecorder, SummaryBuilder } from '../report/index.js'
 import { decodedOf, type SecondListener, SecondPipeline } from './pipeline.js'
@@ -39,6 +33,8 @@ export interface SessionOptions {
   readonly header: HeaderFields
   /** series.ndjson; written from the header to the end line, closed by the session */
   readonly series?: SeriesWriter
+  /** or the path of one for the session to open (a capacity step's) */
+  readonly seriesPath?: string
   /** consumers of the series (exporters): told the header, every second and the end; closed by close() */
   readonly observers?: readonly RunObserver[]
   /** seconds before this one are written, not judged (a capacity step's warm-up; default 0) */
@@ -73,6 +69,7 @@ export class Session {
   readonly pipeline: SecondPipeline
   private readonly monitor: GeneratorMonitor | undefined
   private readonly deferred: DeferredWork
+  private readonly series: SeriesWriter | undefined
   private pipelineError: unknown
   private headerFailure: Error | undefined
   private header: SeriesHeader | undefined
@@ -80,8 +77,10 @@ export class Session {
 
   constructor(private readonly options: SessionOptions) {
     const warn = (message: string) => options.onWarning?.(message)
+    this.series =
+      options.series ?? (options.seriesPath !== undefined ? new SeriesWriter(options.seriesPath) : undefined)
     this.pipeline = new SecondPipeline({
-      ...(options.series !== undefined && { series: options.series }),
+      ...(this.series !== undefined && { series: this.series }),
       ...(options.observers !== undefined && { observers: options.observers }),
       ...(options.judgeFromS !== undefined && { judgeFromS: options.judgeFromS }),
       ...(options.chart !== undefined && { chart: options.chart }),
@@ -158,7 +157,7 @@ export class Session {
       if (this.pipelineError !== undefined) throw this.pipelineError
     } catch (error) {
       this.monitor?.close()
-      this.options.series?.close()
+      this.series?.close()
       throw error
     }
     this.monitor?.close()
@@ -179,7 +178,7 @@ export class Session {
       abandonedInFlight: engine.abandonedInFlight,
     }
     if (this.headerFailure === undefined) this.pipeline.end(end)
-    else this.options.series?.close()
+    else this.series?.close()
     const summary = this.pipeline.summary
     const chart = this.pipeline.chart
     return {
