@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { resolveRunConfig } from './load.js'
+import { thresholdSpecs } from './thresholds.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'checkin-load-config-'))
 const file = (name: string, text: string) => {
@@ -75,12 +76,37 @@ test('a JSON config file with stages as a list and k6 thresholds', () => {
   assert.deepEqual(config.thresholds, [
     {
       metric: 'http_req_duration{endpoint:post_session}',
-      conditions: ['p(95)<500', 'p(99)<900'],
+      conditions: ['p(95)<500'],
+      abortOnFail: false,
+      delayAbortEvalMs: 10_000,
+    },
+    {
+      metric: 'http_req_duration{endpoint:post_session}',
+      conditions: ['p(99)<900'],
       abortOnFail: true,
       delayAbortEvalMs: 20_000,
     },
     { metric: 'http_req_failed', conditions: ['rate<0.01'], abortOnFail: false, delayAbortEvalMs: 10_000 },
   ])
+})
+
+test('abortOnFail belongs to the condition that carries it (k6), not to the whole metric', () => {
+  const configFile = file(
+    'abort.yaml',
+    [
+      'thresholds:',
+      '  "http_req_duration{endpoint:post_session}":',
+      '    - "p(95)<0.001"',
+      '    - { threshold: "p(99)<100000", abortOnFail: true, delayAbortEval: 2s }',
+    ].join('\n'),
+  )
+  const config = resolveRunConfig({ configFile })
+  const specs = thresholdSpecs(config.thresholds)
+  const aborting = specs.filter((s) => s.abortOnFail).flatMap((s) => s.conditions.map((c) => c.text))
+  const plain = specs.filter((s) => !s.abortOnFail).flatMap((s) => s.conditions.map((c) => c.text))
+  assert.deepEqual(aborting, ['p(99)<100000'])
+  assert.deepEqual(plain, ['p(95)<0.001'])
+  assert.equal(specs.find((s) => s.abortOnFail)?.delayAbortEvalMs, 2000)
 })
 
 for (const [name, text, message] of [

@@ -81,22 +81,39 @@ export function normalizeConfigFile(
   if (prometheusLinger !== undefined)
     out.prometheusLingerMs = asMs(prometheusLinger, `prometheusLinger in ${path}`)
   if (startAt !== undefined) out.startAtMs = parseStartAt(startAt)
-  if (thresholds) {
-    out.thresholds = Object.entries(thresholds).map(([metric, items]) => {
-      const conditions = items.map((item) => (typeof item === 'string' ? item : item.threshold))
-      const withAbort = items.find((item) => typeof item !== 'string' && item.abortOnFail)
-      return {
-        metric,
-        conditions,
-        abortOnFail: withAbort !== undefined,
-        ...(typeof withAbort === 'object' &&
-          withAbort.delayAbortEval !== undefined && {
-            delayAbortEvalMs: asMs(withAbort.delayAbortEval, `delayAbortEval of ${metric}`),
-          }),
-      }
-    })
-  }
+  if (thresholds) out.thresholds = thresholdEntriesOf(thresholds, path)
   return out as Partial<RunConfigInput> & { durationMs?: number }
+}
+
+/**
+ * k6's object form -> RunConfig entries, one entry per abort setting: in k6 only the condition
+ * that carries abortOnFail can stop the run, so the plain conditions of a metric share one entry
+ * (abortOnFail false) and each aborting condition gets its own, with its own delayAbortEval.
+ */
+function thresholdEntriesOf(
+  thresholds: z.infer<typeof k6Thresholds>,
+  path: string,
+): { metric: string; conditions: string[]; abortOnFail: boolean; delayAbortEvalMs?: number }[] {
+  return Object.entries(thresholds).flatMap(([metric, items]) => {
+    const plain = items.flatMap((item) =>
+      typeof item === 'string' ? [item] : item.abortOnFail ? [] : [item.threshold],
+    )
+    const aborting = items.flatMap((item) =>
+      typeof item !== 'string' && item.abortOnFail
+        ? [
+            {
+              metric,
+              conditions: [item.threshold],
+              abortOnFail: true,
+              ...(item.delayAbortEval !== undefined && {
+                delayAbortEvalMs: asMs(item.delayAbortEval, `delayAbortEval of ${metric} in ${path}`),
+              }),
+            },
+          ]
+        : [],
+    )
+    return [...(plain.length > 0 ? [{ metric, conditions: plain, abortOnFail: false }] : []), ...aborting]
+  })
 }
 
 /** ISO-8601 wall-clock time -> epoch ms. */
