@@ -54,6 +54,7 @@ import {
   runThresholds,
   SERIES_FILE,
   type WrittenFiles,
+  prepareOutputFiles,
   writeRunFiles,
 } from '../report/index.js'
 
@@ -259,6 +260,7 @@ async function execute(
     throw new ConfigError(`the run folder ${runDir} already holds a run: choose another --run-id or --out`)
   }
   // the results must be writable before anything starts: a clear error, and no load sent
+  prepareOutputFiles({ '--junit': config.junit, '--markdown': config.markdown })
   let series: SeriesWriter
   try {
     makeOutputDir(runDir)

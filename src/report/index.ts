@@ -41,4 +41,4 @@ export {
   type JudgingConfig,
   runThresholds,
 } from './thresholds.js'
-export { type WriteOptions, type WrittenFiles, writeRunFiles } from './write.js'
+export { prepareOutputFiles, type WriteOptions, type WrittenFiles, writeRunFiles } from './write.js'

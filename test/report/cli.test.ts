@@ -178,3 +178,50 @@ test('compare BASE NEW: a regression in text and JSON, with the rules stated', (
   const improvement = JSON.parse(cli(['compare', collapsed, healthy, '--json']).stdout)
   assert.equal(improvement.verdict, 'improvement')
 })
+
+test('--junit into a folder that does not exist: the folder is made (report and run); an impossible path is refused before any load', () => {
+  const missing = join(parent, 'no-such', 'ci', 'junit.xml')
+  const rebuilt = cli(['report', healthy, '--junit', missing, '--quiet'])
+  assert.equal(rebuilt.code, 0, rebuilt.stderr)
+  assert.match(readFileSync(missing, 'utf8'), /<testsuites/)
+
+  const out = join(parent, 'runs')
+  const junit = join(parent, 'run-ci', 'deep', 'junit.xml')
+  const run = cli([
+    'run',
+    '--duration',
+    '1s',
+    '--scale',
+    '0.1',
+    '--quiet',
+    '--out',
+    out,
+    '--run-id',
+    'j',
+    '--junit',
+    junit,
+  ])
+  assert.equal(run.code, 0, run.stderr)
+  assert.match(readFileSync(junit, 'utf8'), /<testsuites/)
+
+  const aFile = join(parent, 'a-file')
+  writeFileSync(aFile, 'x')
+  const refused = cli([
+    'run',
+    '--duration',
+    '1s',
+    '--quiet',
+    '--out',
+    out,
+    '--run-id',
+    'k',
+    '--junit',
+    join(aFile, 'junit.xml'),
+  ])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(
+    refused.stderr,
+    /cannot write --junit .*a-file\/junit\.xml: a part of the path is a file, not a folder/,
+  )
+  assert.equal(existsSync(join(out, 'k')), false, 'no run folder: nothing was sent')
+})
