@@ -20,6 +20,8 @@ const errorCounts = z.partialRecord(z.enum(ERROR_KINDS), z.number().int().nonneg
 /** Counts by HTTP status code, keyed by the code as a string ("200", "503"). */
 const statusCounts = z.record(z.string(), z.number().int().nonnegative())
 
+const minMax = z.tuple([z.number().nonnegative(), z.number().nonnegative()])
+
 export const latencyStatsSchema = z.object({
   min: z.number(),
   p50: z.number(),
@@ -45,6 +47,17 @@ export const intervalStatsSchema = z.object({
   latency: z.string(),
   latencyFromSend: z.string(),
   sendLag: z.string(),
+  /**
+   * the exact lowest and highest value recorded in each non-empty histogram above, [min, max] µs:
+   * a decoded histogram only knows the bucket of its extremes (absent in series of before 2026-12)
+   */
+  minMaxUs: z
+    .object({
+      latency: minMax.optional(),
+      latencyFromSend: minMax.optional(),
+      sendLag: minMax.optional(),
+    })
+    .optional(),
 })
 export type IntervalStats = z.infer<typeof intervalStatsSchema>
 

@@ -9,8 +9,15 @@ import {
   type Shard,
   type Summary,
 } from '../model/results.js'
-import { addHistograms, type DecodedInterval, type DecodedSecond, decodeSecond } from './decoded-second.js'
-import { histogramStats, latencyStatsMs } from './histogram-stats.js'
+import {
+  addExtremes,
+  addHistograms,
+  type DecodedInterval,
+  type DecodedSecond,
+  decodeSecond,
+  type ExtremesByKind,
+} from './decoded-second.js'
+import { type Extremes, histogramStats, latencyStatsMs } from './histogram-stats.js'
 import type { Counts, HistogramKind, MetricSource } from './metric-source.js'
 import { evaluateThresholds } from './thresholds.js'
 
@@ -42,6 +49,8 @@ class Accumulator implements Counts {
     fromSend: newHistogram(),
     sendLag: newHistogram(),
   }
+  /** the exact extremes recorded, kept apart: the histograms' buckets only bound them */
+  readonly extremes: ExtremesByKind = {}
 
   add(interval: DecodedInterval): void {
     const s = interval.stats
@@ -54,6 +63,7 @@ class Accumulator implements Counts {
     }
     for (const [code, n] of Object.entries(s.status)) this.status.set(code, (this.status.get(code) ?? 0) + n)
     addHistograms(this.histograms, interval.histograms)
+    addExtremes(this.extremes, interval)
   }
 
   summary(durationS: number): EndpointSummary {
@@ -66,9 +76,9 @@ class Accumulator implements Counts {
       status: sortedRecord(this.status),
       expectedRps: rps(this.asked),
       achievedRps: rps(this.requests),
-      latencyMs: latencyStatsMs(this.histograms.latency),
-      latencyFromSendMs: latencyStatsMs(this.histograms.fromSend),
-      sendLagMs: latencyStatsMs(this.histograms.sendLag),
+      latencyMs: latencyStatsMs(this.histograms.latency, this.extremes.latency),
+      latencyFromSendMs: latencyStatsMs(this.histograms.fromSend, this.extremes.fromSend),
+      sendLagMs: latencyStatsMs(this.histograms.sendLag, this.extremes.sendLag),
       histogram: encodeHistogram(this.histograms.latency),
       histogramFromSend: encodeHistogram(this.histograms.fromSend),
       histogramSendLag: encodeHistogram(this.histograms.sendLag),
@@ -192,6 +202,10 @@ export class SummaryBuilder implements MetricSource {
 
   histogram(endpoint: string | undefined, kind: HistogramKind): Histogram | undefined {
     return this.accumulator(endpoint)?.histograms[kind]
+  }
+
+  extremes(endpoint: string | undefined, kind: HistogramKind): Extremes | undefined {
+    return this.accumulator(endpoint)?.extremes[kind]
   }
 
   private accumulator(endpoint: string | undefined): Accumulator | undefined {

@@ -68,6 +68,7 @@ export function measure(
     const stats = histogramStats(
       h,
       aggregation.kind === 'percentile' ? [aggregation.p] : aggregation.kind === 'med' ? [50] : [],
+      source.extremes?.(endpoint, kind),
     )
     const us =
       aggregation.kind === 'percentile' || aggregation.kind === 'med'

@@ -249,7 +249,7 @@ test('generator health: lag p99 over seconds, mean CPU, trust lost after a few b
   const lagging = health(10)
   assert.equal(lagging.trustworthy, false)
   assert.match(lagging.warnings[0]!, /event-loop lag p99 was over 10 ms in 10 of 40 seconds \(worst 40 ms\)/)
-  assert.equal(lagging.eventLoopLagMsP99, 40.031) // p99 of the per-second values, at the histogram's 3 digits
+  assert.equal(lagging.eventLoopLagMsP99, 40) // p99 of the per-second values, at the histogram's 3 digits
   const busy = health(0, 97)
   assert.equal(busy.trustworthy, false)
   assert.match(busy.warnings[0]!, /95% or more of a core in 40 of 40 seconds/)
