@@ -168,7 +168,8 @@ export function compareSummaries(base: Summary, next: Summary): Comparison {
     ...Object.keys(base.endpoints),
     ...Object.keys(next.endpoints).filter((id) => !Object.hasOwn(base.endpoints, id)),
   ]
-  const durations = { base: base.durationS, new: next.durationS }
+  // rates are over the load window (loadS); older summaries: the whole run
+  const durations = { base: base.loadS ?? base.durationS, new: next.loadS ?? next.durationS }
   const endpoints = Object.fromEntries(
     ids.map((id) => [id, compareEndpoint(base.endpoints[id], next.endpoints[id], durations)]),
   )

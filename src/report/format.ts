@@ -14,6 +14,16 @@ export function formatMs(ms: number): string {
   return formatNumber(Number(ms.toFixed(decimals)), decimals)
 }
 
+/**
+ * A run's length, with its load window and drain when they differ: "5.2 s (load 5 s + drain 0.2 s)".
+ * Rates are taken over the load window.
+ */
+export function runLengthText(summary: { durationS: number; loadS?: number; drainS?: number }): string {
+  const total = `${formatNumber(summary.durationS, 1)} s`
+  if (summary.loadS === undefined || !summary.drainS) return total
+  return `${total} (load ${formatNumber(summary.loadS, 1)} s + drain ${formatNumber(summary.drainS, 1)} s)`
+}
+
 /** Requests a second, 2 decimals. */
 export function formatRps(rps: number): string {
   return formatNumber(rps, 2)

@@ -18,7 +18,7 @@ export interface Counts {
 }
 
 export interface MetricSource {
-  /** seconds the numbers cover */
+  /** seconds rates are taken over: the load window */
   readonly durationS: number
   /** counts of one endpoint, or of all (endpoint undefined); undefined when the run has no such endpoint */
   counts(endpoint: string | undefined): Counts | undefined
@@ -38,7 +38,7 @@ const HISTOGRAM_FIELD = {
 
 /**
  * A summary.json as a MetricSource; histograms are decoded on first use. The asked count is not in
- * summary.json: it is recovered as expectedRps x durationS (exact up to the rounding of expectedRps).
+ * summary.json: it is recovered as expectedRps x loadS (exact up to the rounding of expectedRps).
  */
 export function summarySource(summary: Summary): MetricSource {
   const cache = new Map<string, Histogram>()
@@ -49,12 +49,12 @@ export function summarySource(summary: Summary): MetricSource {
         ? summary.endpoints[endpoint]
         : undefined
   return {
-    durationS: summary.durationS,
+    durationS: summary.loadS ?? summary.durationS,
     counts(endpoint) {
       const e = entry(endpoint)
       return (
         e && {
-          asked: Math.round(e.expectedRps * summary.durationS),
+          asked: Math.round(e.expectedRps * (summary.loadS ?? summary.durationS)),
           requests: e.requests,
           ok: e.ok,
           dropped: e.dropped,

@@ -1,5 +1,12 @@
 import type { EndpointSummary, Summary } from '../model/results.js'
-import { formatMs, formatNumber, formatRps, formatThresholdValue, sumValues } from './format.js'
+import {
+  formatMs,
+  formatNumber,
+  formatRps,
+  formatThresholdValue,
+  runLengthText,
+  sumValues,
+} from './format.js'
 import { formatTable, paint } from './text-table.js'
 
 /**
@@ -50,7 +57,7 @@ export function formatSummaryTable(summary: Summary, options: SummaryTableOption
     row(c.bold('total'), summary.total),
   ]
   const parts = [
-    `Run ${summary.runId} against ${summary.target}: ${formatNumber(summary.durationS)} s, ended ${endReasonText(summary.endReason)}`,
+    `Run ${summary.runId} against ${summary.target}: ${runLengthText(summary)}, ended ${endReasonText(summary.endReason)}`,
     '',
     formatTable(SUMMARY_COLUMNS, rows),
     'Latency is measured from each request’s intended send time.',
