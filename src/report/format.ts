@@ -1,3 +1,5 @@
+import type { Summary } from '../model/results.js'
+
 /**
  * How the report writes numbers, the same in the terminal, Markdown and HTML: thousands
  * separators, ms with precision that suits their size, rates as req/s, shares as percents.
@@ -47,4 +49,22 @@ export function sumValues(record: Readonly<Partial<Record<string, number>>>): nu
   let total = 0
   for (const n of Object.values(record)) total += n ?? 0
   return total
+}
+
+/** How a run ended, in words. */
+export function endReasonText(reason: Summary['endReason']): string {
+  switch (reason) {
+    case 'completed':
+      return 'as planned'
+    case 'interrupted':
+      return 'early: interrupted'
+    case 'aborted_by_threshold':
+      return 'early: aborted by a threshold'
+    case 'write_failed':
+      return 'early: the results could not be written'
+    case 'error':
+      return 'early: an error'
+    case 'incomplete':
+      return 'without an end line (killed?): rebuilt up to the last whole second'
+  }
 }

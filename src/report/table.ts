@@ -1,5 +1,6 @@
 import type { EndpointSummary, Summary } from '../model/results.js'
 import {
+  endReasonText,
   formatMs,
   formatNumber,
   formatRps,
@@ -90,19 +91,4 @@ export function formatSummaryTable(summary: Summary, options: SummaryTableOption
   return `${parts.join('\n')}\n`
 }
 
-export function endReasonText(reason: Summary['endReason']): string {
-  switch (reason) {
-    case 'completed':
-      return 'as planned'
-    case 'interrupted':
-      return 'early: interrupted'
-    case 'aborted_by_threshold':
-      return 'early: aborted by a threshold'
-    case 'write_failed':
-      return 'early: the results could not be written'
-    case 'error':
-      return 'early: an error'
-    case 'incomplete':
-      return 'without an end line (killed?): rebuilt up to the last whole second'
-  }
-}
+export { endReasonText }

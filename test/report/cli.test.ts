@@ -154,7 +154,7 @@ test('compare BASE NEW: a regression in text and JSON, with the rules stated', (
   const text = cli(['compare', healthy, collapsed])
   assert.equal(text.code, 0, text.stderr)
   assert.match(text.stdout, /Comparing BASE healthy with NEW collapsed/)
-  assert.match(text.stdout, /get_session: REGRESSION \(p95Ms worse: /)
+  assert.match(text.stdout, /get_session: REGRESSION \(latency p95 worse: /)
   assert.match(text.stdout, /Overall: REGRESSION/)
   assert.match(
     text.stdout,
