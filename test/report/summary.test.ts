@@ -316,3 +316,36 @@ test('identical load with different drains gives the same rates: rates over the 
   assert.equal(comparison.total.metrics.delivery.delta ?? 0, 0)
   assert.match(formatSummaryTable(slow, { color: false }), /7\.9 s \(load 5 s \+ drain 2\.9 s\), ended/)
 })
+
+test('a user threshold equal to a built-in one is judged and listed once', async () => {
+  const { runThresholds } = await import('../../src/report/thresholds.js')
+  const endpoints = run.header.endpoints
+  const specs = runThresholds(
+    {
+      thresholds: [
+        { metric: 'dropped', conditions: ['count==0'] },
+        { metric: 'http_req_duration{endpoint:post_session}', conditions: ['p(95)<3500', 'p(99)<5000'] },
+      ],
+    },
+    endpoints,
+  )
+  const listed = specs.flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.equal(listed.filter((t) => t === 'dropped: count==0').length, 1)
+  assert.equal(listed.filter((t) => t === 'http_req_duration{endpoint:post_session}: p(95)<3500').length, 1)
+  assert.ok(listed.includes('http_req_duration{endpoint:post_session}: p(99)<5000'))
+  assert.ok(listed.includes('http_req_failed: rate<0.01'), 'the other defaults stay')
+  const rebuilt = thresholdsOfRun({
+    ...run.header,
+    config: { ...run.header.config, thresholds: [{ metric: 'dropped', conditions: ['count==0'] }] },
+  }).flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.equal(rebuilt.filter((t) => t === 'dropped: count==0').length, 1)
+})
+
+test('a run against the time-scaled stand-in is re-judged with the built-in bounds it was judged by', () => {
+  const header = { ...run.header, config: { ...run.header.config, mockTimeScale: 0.25 } }
+  const listed = thresholdsOfRun(header).flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.ok(listed.includes('http_req_duration{endpoint:post_session}: p(95)<875'), listed.join(', '))
+  const against = { ...header, config: { ...header.config, target: 'http://127.0.0.1:3000' } }
+  const real = thresholdsOfRun(against).flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.ok(real.includes('http_req_duration{endpoint:post_session}: p(95)<3500'), 'a real target: as written')
+})
