@@ -46,12 +46,29 @@ export async function writeRunFiles(
   const reportPath = join(dir, REPORT_FILE)
   await writeAtomically(summaryPath, `${JSON.stringify(summary, null, 2)}\n`)
   await writeAtomically(reportPath, renderReport(summary, chart, comparison ? { comparison } : {}))
+  return {
+    summary: summaryPath,
+    report: reportPath,
+    ...(await writeExtraFiles(summary, options, comparison)),
+  }
+}
+
+/**
+ * Only the extra outputs (--junit, --markdown): a run re-judged in place, whose own summary.json
+ * and report.html keep the verdict the run had.
+ */
+export async function writeExtraFiles(
+  summary: Summary,
+  options: WriteOptions,
+  known?: Comparison,
+): Promise<Omit<WrittenFiles, 'summary' | 'report'>> {
+  const comparison =
+    known ??
+    (options.baseline ? compareSummaries(await readSummaryFile(options.baseline), summary) : undefined)
   if (options.junit) await writeOutputFile(options.junit, '--junit', renderJUnit(summary))
   if (options.markdown)
     await writeOutputFile(options.markdown, '--markdown', renderMarkdown(summary, comparison))
   return {
-    summary: summaryPath,
-    report: reportPath,
     ...(options.junit && { junit: options.junit }),
     ...(options.markdown && { markdown: options.markdown }),
     ...(comparison && { comparison }),

@@ -68,13 +68,30 @@ test('report exits 99 when thresholds fail, naming each failure with its measure
   assert.match(stdout, /FAILED: \d of 9 thresholds not met/)
 })
 
-test('report --threshold and --no-default-slos re-judge an old run', () => {
+test('report --threshold and --no-default-slos re-judge an old run; its own files keep its verdict, --out gets the new one', () => {
+  cli(['report', healthy])
+  const own = readFileSync(join(healthy, 'summary.json'), 'utf8')
   const strict = cli(['report', healthy, '--threshold', 'http_req_duration: p(50)<0.5', '--no-default-slos'])
   assert.equal(strict.code, 99)
+  assert.match(strict.stdout, /Re-judged: the run's own summary.json and report.html keep its verdict/)
+  assert.equal(readFileSync(join(healthy, 'summary.json'), 'utf8'), own, 'the run keeps its own verdict')
+  const rejudged = join(parent, 'rejudged')
+  const written = cli([
+    'report',
+    healthy,
+    '--threshold',
+    'http_req_duration: p(50)<0.5',
+    '--no-default-slos',
+    '--out',
+    rejudged,
+  ])
+  assert.equal(written.code, 99)
   assert.deepEqual(
-    readSummary(healthy).thresholds.map((t) => `${t.metric}: ${t.expr}`),
+    readSummary(rejudged).thresholds.map((t) => `${t.metric}: ${t.expr}`),
     ['http_req_duration: p(50)<0.5'],
   )
+  assert.ok(existsSync(join(rejudged, 'report.html')))
+  assert.equal(readSummary(healthy).passed, true)
   const lenient = cli([
     'report',
     collapsed,
@@ -85,7 +102,12 @@ test('report --threshold and --no-default-slos re-judge an old run', () => {
   ])
   assert.equal(lenient.code, 0)
   assert.doesNotMatch(lenient.stdout, /endpoint/)
-  cli(['report', healthy]) // back to the run's own judgement
+})
+
+test('report DIR/summary.json is taken as the run folder (as compare takes it)', () => {
+  const { code, stderr, stdout } = cli(['report', join(healthy, 'summary.json'), '--quiet'])
+  assert.equal(code, 0, stderr)
+  assert.match(stdout, new RegExp(`summary: ${join(healthy, 'summary.json')}`))
 })
 
 test('report rebuilds a run killed mid-line (no end line, torn last line)', () => {
