@@ -270,3 +270,17 @@ test('Poisson arrivals lower the delivery floor by their own noise (3 sigma of t
     DELIVERY_FLOOR,
   )
 })
+
+test('capacitySlos: an SLO on an endpoint the steps do not send is refused before any step', () => {
+  assert.throws(
+    () =>
+      capacitySlos(
+        { thresholds: [{ metric: 'http_req_duration{endpoint:post_sesion}', conditions: ['p(95)<500'] }] },
+        ['get_session', 'post_session'],
+      ),
+    {
+      code: 'CL_CONFIG',
+      message: /endpoint "post_sesion", which the steps do not send: known: get_session, post_session/,
+    },
+  )
+})

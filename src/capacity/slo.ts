@@ -16,6 +16,14 @@ export function capacitySlos(
     thresholdSpecs(config.thresholds ?? [], 'SLO'),
     config.defaultSlos === false ? [] : defaultSlosFor(endpoints),
   )
+  // an SLO on an endpoint the steps do not send would fail every step as "no data": refuse it now
+  for (const spec of specs) {
+    if (spec.endpoint !== undefined && !endpoints.includes(spec.endpoint)) {
+      throw new ConfigError(
+        `SLO "${spec.metric}" names endpoint "${spec.endpoint}", which the steps do not send: known: ${endpoints.join(', ')}`,
+      )
+    }
+  }
   if (specs.length === 0) {
     throw new ConfigError(
       'nothing to judge the steps by: give an --slo (like "http_req_duration: p(95)<500") or drop --no-default-slos',

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { runConfigSchema } from '../config/schema.js'
 import { type ThresholdSpec, thresholdSpecs } from '../config/thresholds.js'
+import { ConfigError } from '../errors.js'
 import type { SeriesEnd, SeriesHeader, Summary } from '../model/results.js'
 import { RunAccumulator } from './accumulator.js'
 import type { ChartData } from './chart-data.js'
@@ -42,6 +43,14 @@ export async function rebuildSummary(dir: string, options: RebuildOptions = {}):
     else end = line
   }
   const { header, summary, chart } = accumulator!
+  for (const spec of options.thresholds ?? []) {
+    // re-judging by an endpoint the run never sent would only say "no data"
+    if (spec.endpoint !== undefined && !header.endpoints.includes(spec.endpoint)) {
+      throw new ConfigError(
+        `threshold "${spec.metric}" names endpoint "${spec.endpoint}", which this run did not send: its endpoints: ${header.endpoints.join(', ')}`,
+      )
+    }
+  }
   const thresholds = thresholdsOfRun(header, options)
   return {
     header,

@@ -104,6 +104,20 @@ test('report --threshold and --no-default-slos re-judge an old run; its own file
   assert.doesNotMatch(lenient.stdout, /endpoint/)
 })
 
+test('report --threshold on an endpoint the run did not send is refused (exit 2) with its endpoints', () => {
+  const { code, stderr } = cli([
+    'report',
+    healthy,
+    '--threshold',
+    'http_req_duration{endpoint:post_sesion}: p(95)<500',
+  ])
+  assert.equal(code, 2, stderr)
+  assert.match(
+    stderr,
+    /endpoint "post_sesion", which this run did not send: its endpoints: get_session, post_session/,
+  )
+})
+
 test('report DIR/summary.json is taken as the run folder (as compare takes it)', () => {
   const { code, stderr, stdout } = cli(['report', join(healthy, 'summary.json'), '--quiet'])
   assert.equal(code, 0, stderr)

@@ -347,5 +347,8 @@ test('a run against the time-scaled stand-in is re-judged with the built-in boun
   assert.ok(listed.includes('http_req_duration{endpoint:post_session}: p(95)<875'), listed.join(', '))
   const against = { ...header, config: { ...header.config, target: 'http://127.0.0.1:3000' } }
   const real = thresholdsOfRun(against).flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
-  assert.ok(real.includes('http_req_duration{endpoint:post_session}: p(95)<3500'), 'a real target: as written')
+  assert.ok(
+    real.includes('http_req_duration{endpoint:post_session}: p(95)<3500'),
+    'a real target: as written',
+  )
 })
