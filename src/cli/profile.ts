@@ -96,7 +96,8 @@ Examples:
       })
       const derived = deriveRates(profile, flags.scale)
       const workers = flags.serverWorkers ?? flags.workers
-      const wantsPrediction = workers !== undefined || flags.preset !== undefined || flags.perEndpoint === true
+      const wantsPrediction =
+        workers !== undefined || flags.preset !== undefined || flags.perEndpoint === true
       const preset = PRESETS[flags.preset ?? 'staging-2022']
       const prediction = wantsPrediction
         ? predictWorkers(profile, preset, workers ?? preset.workers, {
