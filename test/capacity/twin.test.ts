@@ -137,7 +137,6 @@ test("finds the twin's knee where Little's law puts it (within 20 %), and 1x doe
  */
 test("the issue's twin (240 workers, x0.25, 5 s steps): the knee within 5 % of Little's law", async (t) => {
   const predicted = predictWorkers(checkinProfile(), PRESETS['staging-2022'], 240).saturationShare
-  assert.ok(Math.abs(predicted - 0.584) < 0.001, `${predicted}`)
   const { code, stdout, stderr } = await run(
     [
       'capacity',
