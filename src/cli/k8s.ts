@@ -21,11 +21,13 @@ interface K8sFlags {
 }
 
 /** Run flags the manifests set per pod, or that only a run on this machine writes: hidden and refused. */
-const NOT_FOR_K8S: Readonly<Record<string, string>> = {
-  shard: 'k8s sets it for each pod itself',
-  workers: 'k8s sets it for each pod itself (one shard a pod)',
-  startAt: 'k8s sets it for each pod itself (--start-in)',
-  prometheusPort: 'k8s sets it for each pod itself (--metrics-port)',
+const NOT_FOR_K8S: Readonly<Record<string, string | { message: string }>> = {
+  shard: { message: 'k8s sets --shard for each pod itself: leave it out' },
+  workers: { message: 'k8s sets --workers for each pod itself: leave it out' },
+  startAt: { message: 'k8s sets --start-at for each pod itself: leave it out (--start-in)' },
+  prometheusPort: {
+    message: 'k8s sets --prometheus-port for each pod itself: leave it out (--metrics-port)',
+  },
   prometheusHost: 'k8s sets it for each pod itself',
   out: "the pods write to their own results volume (collected by the commands in the manifests' header)",
   baseline: 'the pods write shards; compare the merged run (`merge`, then `compare`)',

@@ -22,7 +22,11 @@ const ENDS: Readonly<Record<string, { readonly argv: readonly string[]; readonly
   run: { argv: ['--config', `${MISSING}.yaml`], end: /config file .* does not exist/ },
   config: { argv: ['--config', `${MISSING}.yaml`], end: /config file .* does not exist/ },
   capacity: { argv: ['--config', `${MISSING}.yaml`], end: /config file .* does not exist/ },
-  k8s: { argv: ['--shards', '2', '--config', `${MISSING}.yaml`], end: /config file .* does not exist/ },
+  k8s: {
+    argv: ['--shards', '2', '--image', 'registry.example.com/checkin-load:1', '--config', `${MISSING}.yaml`],
+    end: /config file .* does not exist/,
+  },
+  'export k6': { argv: ['--config', `${MISSING}.yaml`], end: /config file .* does not exist/ },
   report: { argv: [MISSING], end: /does not exist/ },
   compare: { argv: [MISSING, MISSING], end: /does not exist|not a checkin-load run/ },
   merge: {
@@ -73,9 +77,19 @@ function sampleArgs(option: Option): string[] {
 }
 
 function subcommand(program: Command, name: string): Command {
-  const command = program.commands.find((c) => c.name() === name)
+  let command: Command | undefined = program
+  for (const part of name.split(' ')) command = command?.commands.find((c) => c.name() === part)
   assert.ok(command, name)
   return command
+}
+
+/** Every command that runs an action, by its words (`export k6`): those with no subcommand. */
+function leafCommands(command: Command, prefix: string[] = []): { name: string; command: Command }[] {
+  return command.commands.flatMap((c) =>
+    c.commands.length === 0
+      ? [{ name: [...prefix, c.name()].join(' '), command: c }]
+      : leafCommands(c, [...prefix, c.name()]),
+  )
 }
 
 /** Parses and runs `name` with `args`; the error it ended with, or undefined. */
@@ -86,7 +100,7 @@ async function attempt(name: string, args: readonly string[]): Promise<Error | u
     c.configureOutput({ writeErr: () => {}, writeOut: () => {}, outputError: () => {} })
   if (name === 'mock') subcommand(program, 'mock').action(() => {})
   try {
-    await program.parseAsync([name, ...args], { from: 'user' })
+    await program.parseAsync([...name.split(' '), ...args], { from: 'user' })
     return undefined
   } catch (error) {
     return error as Error
@@ -96,10 +110,11 @@ async function attempt(name: string, args: readonly string[]): Promise<Error | u
   }
 }
 
-const REFUSED = /does not apply|unknown option|leave it out|too many arguments|is for the embedded stand-in/
+const REFUSED =
+  /does not apply|does not use|unknown option|leave it out|too many arguments|is for the embedded stand-in/
 
-const listed = buildProgram().commands.map((command) => ({
-  name: command.name(),
+const listed = leafCommands(buildProgram()).map(({ name, command }) => ({
+  name,
   options: command
     .createHelp()
     .visibleOptions(command)
@@ -137,9 +152,12 @@ test('the check can fail: options a command refuses are refused, and not in its 
     ['k8s', '--junit', join(dir, 'j.xml')],
     ['k8s', '--baseline', dir],
     ['k8s', '--mock-preset', 'fast'],
+    ['export k6', '--junit', join(dir, 'j.xml')],
+    ['export k6', '--workers', '2'],
   ] as const) {
     const error = await attempt(name, [flag, value, ...ENDS[name]!.argv])
-    assert.match(error?.message ?? '', new RegExp(`${flag} does not apply to ${name}: `), `${name} ${flag}`)
+    assert.match(error?.message ?? '', REFUSED, `${name} ${flag}`)
+    assert.match(error?.message ?? '', new RegExp(flag), `${name} ${flag}: the message names the flag`)
     const shown = listed.find((c) => c.name === name)!.options.map((o) => o.long)
     assert.ok(!shown.includes(flag), `${name} --help lists ${flag}`)
   }
