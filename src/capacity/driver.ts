@@ -8,7 +8,7 @@ import type { Profile } from '../profile/types.js'
 import { evaluateThresholds } from '../report/index.js'
 import { type LoadSource, warmUpSession } from '../session/index.js'
 import type { CoolDown, CoolDownReport } from './cooldown.js'
-import { assessGenerator, judgeStep, type StepJudgment } from './judge.js'
+import { assessGenerator, intendedRates, judgeStep, type StepJudgment } from './judge.js'
 import {
   bracket,
   maxSteps,
@@ -156,6 +156,7 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
   const timeoutMs = options.timeoutMs ?? 30_000
   const drainTimeoutMs = options.drainTimeoutMs ?? Math.min(timeoutMs, Math.max(5000, options.stepS * 1000))
   const stepMs = (options.warmupS + options.stepS) * 1000
+  const intendedAt1x = intendedRates(options.profile, scaleAt1x)
   const startedAtMs = Date.now()
   const started = performance.now()
   if (options.warmUp !== false) {
@@ -235,6 +236,13 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
       measurement.firstFailedS,
       assessGenerator(measurement.generatorSeconds, measurement.engine.waitedForConnection),
       measurement.sendLagMs,
+      {
+        intendedRps: share * intendedAt1x.requestsPerS,
+        visitsPerS: share * intendedAt1x.visitsPerS,
+        achievedRps: measurement.total.achievedRps,
+        holdS: measurement.holdSeconds,
+        arrival: options.arrival ?? 'constant',
+      },
     )
     const interrupted = measurement.engine.stopped
     const record: StepRecord = {

@@ -4,6 +4,8 @@ import { parseThreshold } from '../config/thresholds.js'
 import type { ThresholdResult } from '../model/results.js'
 import {
   assessGenerator,
+  DELIVERY_FLOOR,
+  deliveryFloor,
   type GeneratorSecond,
   judgeStep,
   type SendLagMs,
@@ -230,4 +232,58 @@ test('capacitySlos: the SLOs given, then the built-in set for the profile’s en
     1,
   )
   assert.throws(() => capacitySlos({ defaultSlos: false }, ['x']), /nothing to judge the steps by/)
+})
+
+test('a step that delivers 93.5 % of its intended rate is saturated, whatever its latency (the issue: held at 0.620x)', () => {
+  const noLag: SendLagMs = { p50: 0.1, p90: 0.2, p95: 0.2, p99: 0.4, p999: 1, max: 2, mean: 0.1 }
+  const held: ThresholdResult[] = [
+    { metric: 'http_req_duration{endpoint:get_pre_check_in}', expr: 'p(95)<250', value: 240, ok: true },
+  ]
+  const generator = assessGenerator([calm, calm, calm, calm, calm], 0)
+  const delivery = { intendedRps: 496.9, achievedRps: 464.8, holdS: 5 }
+  const judged = judgeStep(held, new Map(), generator, noLag, delivery)
+  assert.equal(judged.result, 'fail')
+  assert.deepEqual(
+    judged.failures.map((f) => [f.metric, f.expr, f.value, f.beyondDoubt]),
+    [['delivery', `achieved/intended>=${DELIVERY_FLOOR}`, 0.9354, true]],
+  )
+  // at the floor it holds; the asked count (later steps of visits waiting on answers) plays no part
+  assert.equal(judgeStep(held, new Map(), generator, noLag, { ...delivery, achievedRps: 482 }).result, 'pass')
+  // a generator late in 2 of 5 s (42 ms stalls) cannot explain 6.5 % of 5 s: still the target's
+  const late = assessGenerator([lagging, lagging, calm, calm, calm], 0)
+  assert.equal(late.late, true)
+  assert.equal(judgeStep(held, new Map(), late, noLag, delivery).result, 'fail')
+  // stalled in most seconds, it may have held back any share: untrusted
+  const stalled = assessGenerator([lagging, lagging, lagging, calm, calm], 0)
+  assert.equal(judgeStep(held, new Map(), stalled, noLag, delivery).result, 'untrusted')
+  // but it can explain a shortfall of 2 % over 1 s: untrusted, not failed
+  const short = { intendedRps: 100, achievedRps: 95, holdS: 1 }
+  assert.equal(judgeStep(held, new Map(), late, noLag, short).result, 'untrusted')
+})
+
+test('Poisson arrivals lower the delivery floor by their own noise (3 sigma of the visits in the hold)', () => {
+  assert.equal(deliveryFloor({ intendedRps: 500, achievedRps: 0, holdS: 5 }), DELIVERY_FLOOR)
+  // 125 visits/s x 5 s = 625 visits: 3 / 25 = 12 %
+  assert.equal(
+    deliveryFloor({ intendedRps: 500, achievedRps: 0, holdS: 5, visitsPerS: 125, arrival: 'poisson' }),
+    0.88,
+  )
+  assert.equal(
+    deliveryFloor({ intendedRps: 500, achievedRps: 0, holdS: 600, visitsPerS: 125, arrival: 'poisson' }),
+    DELIVERY_FLOOR,
+  )
+})
+
+test('capacitySlos: an SLO on an endpoint the steps do not send is refused before any step', () => {
+  assert.throws(
+    () =>
+      capacitySlos(
+        { thresholds: [{ metric: 'http_req_duration{endpoint:post_sesion}', conditions: ['p(95)<500'] }] },
+        ['get_session', 'post_session'],
+      ),
+    {
+      code: 'CL_CONFIG',
+      message: /endpoint "post_sesion", which the steps do not send: known: get_session, post_session/,
+    },
+  )
 })

@@ -1,6 +1,8 @@
 import { compare, type Operator, type ThresholdCondition, thresholdSpec } from '../config/thresholds.js'
 import { TRUST_LIMITS } from '../metrics/health.js'
 import type { ThresholdResult } from '../model/results.js'
+import { deriveRates } from '../profile/derive.js'
+import type { Profile } from '../profile/types.js'
 import type { StepResult } from './search.js'
 
 /**
@@ -141,6 +143,79 @@ export function assessGenerator(
   }
 }
 
+/**
+ * A step must get its rate through: achieved (answered) req/s over the hold at least this share
+ * of the rate the step intends (its share of the profile), whatever its latency. A saturated
+ * target answers at its ceiling and no faster; within a short step its backlog may not yet have
+ * pushed a latency percentile over its bound, but the shortfall shows at once (a step at 1.05x of
+ * the knee delivers 95 %). 3 % leaves room for a constant schedule's edges and the visits in
+ * flight at the hold's ends; see DELIVERY_FLOOR's use in deliveryFloor for Poisson arrivals.
+ */
+export const DELIVERY_FLOOR = 0.97
+
+/** The metric name a delivery shortfall is listed under among a step's failures. */
+export const DELIVERY_METRIC = 'delivery'
+
+/** What a step intended and what it got through, for the delivery rule. */
+export interface Delivery {
+  /**
+   * the rate the step intends, req/s: its share of the profile, every step of every visit. Not the
+   * asked count, which holds later steps of a visit only once the earlier ones were answered: a
+   * slow target lowers it, and the shortfall would hide in it.
+   */
+  readonly intendedRps: number
+  /** requests answered (or failed) per second of the hold */
+  readonly achievedRps: number
+  /** judged hold seconds */
+  readonly holdS: number
+  /** visits intended per second (Poisson arrivals: the count's noise is the visits') */
+  readonly visitsPerS?: number
+  readonly arrival?: 'constant' | 'poisson'
+}
+
+/**
+ * The floor a step's delivery is held to: DELIVERY_FLOOR, lowered for Poisson arrivals by three
+ * standard deviations of the number of visits that arrive in the hold (a healthy step must not
+ * fail by the luck of its arrivals).
+ */
+export function deliveryFloor(d: Delivery): number {
+  if (d.arrival !== 'poisson' || !(d.visitsPerS && d.visitsPerS > 0)) return DELIVERY_FLOOR
+  const visits = d.visitsPerS * d.holdS
+  return round(Math.min(DELIVERY_FLOOR, 1 - 3 / Math.sqrt(visits)), 4)
+}
+
+/** The rates a profile intends at an engine scale: requests (every step of every visit) and visits, per second. */
+export function intendedRates(profile: Profile, scale: number): { requestsPerS: number; visitsPerS: number } {
+  const visitsPerMinute = profile.flows.reduce((sum, f) => sum + f.arrivalsPerMinute, 0)
+  return { requestsPerS: deriveRates(profile, scale).totalRps, visitsPerS: (visitsPerMinute / 60) * scale }
+}
+
+/**
+ * The delivery rule as a failure of the step, or nothing when it got its rate through. A late
+ * generator sends late, so requests due at the hold's end may leave (and be answered) after it:
+ * at most twice its worst delay (send or loop lag) of the hold's requests. The shortfall is the
+ * target's when it stands with that taken off (a 35 ms stall cannot explain 7 % of 5 s), unless
+ * the generator was suspect in most of the hold's seconds: then nothing bounds its own share.
+ */
+export function deliveryFailure(d: Delivery, generator: GeneratorAssessment): SloFailure | undefined {
+  if (!(d.intendedRps > 0)) return undefined
+  const ratio = d.achievedRps / d.intendedRps
+  const floor = deliveryFloor(d)
+  if (ratio >= floor) return undefined
+  const delayMs = generator.late ? 2 * Math.max(generator.eventLoopLagMsP99, generator.sendLagMsP99) : 0
+  const excused = d.holdS > 0 ? delayMs / (d.holdS * 1000) : 1
+  // stalled in most seconds, the generator may have held back any share of the hold: no excuse bounds it
+  const mostlyStalled = generator.suspectSeconds * 2 > generator.seconds
+  return {
+    metric: DELIVERY_METRIC,
+    expr: `achieved/intended>=${floor}`,
+    value: round(ratio, 4),
+    firstFailedS: null,
+    generatorDelayMs: round(delayMs, 3),
+    beyondDoubt: !(generator.late && mostlyStalled) && ratio < floor - excused,
+  }
+}
+
 /** A broken SLO of a step: the condition, what was measured, and when in the step it first failed. */
 export interface SloFailure {
   readonly metric: string
@@ -275,6 +350,7 @@ export function judgeStep(
   firstFailedS: ReadonlyMap<string, number>,
   generator: GeneratorAssessment,
   sendLag: SendLagMs,
+  delivery?: Delivery,
 ): StepJudgment {
   const failures: SloFailure[] = thresholds
     .filter((t) => !t.ok)
@@ -296,6 +372,10 @@ export function judgeStep(
     if (fa !== fb) return fa - fb
     return (order.get(thresholdKey(b)) ?? 0) - (order.get(thresholdKey(a)) ?? 0)
   })
+  // a step that did not get its rate through is saturated, whatever its latency (listed after
+  // the SLOs that broke: they say where; a shortfall alone says the target is at its ceiling)
+  const shortfall = delivery && deliveryFailure(delivery, generator)
+  if (shortfall) failures.push(shortfall)
   const slosHeld = failures.length === 0
   let untrustedBecause: string | undefined
   if (generator.saturated) {

@@ -1,12 +1,6 @@
-import {
-  aggregationText,
-  type ThresholdCondition,
-  type ThresholdEntry,
-  type ThresholdSpec,
-  thresholdSpecs,
-} from '../config/thresholds.js'
+import { type ThresholdEntry, type ThresholdSpec, thresholdSpecs } from '../config/thresholds.js'
 import { ConfigError } from '../errors.js'
-import { defaultSlosFor } from '../report/index.js'
+import { defaultSlosFor, timeScaledSlos, withDefaults } from '../report/index.js'
 
 /**
  * What a capacity step is judged by: the user's SLOs (--slo, --threshold, the config file's
@@ -18,10 +12,18 @@ export function capacitySlos(
   config: { readonly thresholds?: readonly ThresholdEntry[]; readonly defaultSlos?: boolean },
   endpoints: readonly string[],
 ): ThresholdSpec[] {
-  const specs = [
-    ...thresholdSpecs(config.thresholds ?? [], 'SLO'),
-    ...(config.defaultSlos === false ? [] : defaultSlosFor(endpoints)),
-  ]
+  const specs = withDefaults(
+    thresholdSpecs(config.thresholds ?? [], 'SLO'),
+    config.defaultSlos === false ? [] : defaultSlosFor(endpoints),
+  )
+  // an SLO on an endpoint the steps do not send would fail every step as "no data": refuse it now
+  for (const spec of specs) {
+    if (spec.endpoint !== undefined && !endpoints.includes(spec.endpoint)) {
+      throw new ConfigError(
+        `SLO "${spec.metric}" names endpoint "${spec.endpoint}", which the steps do not send: known: ${endpoints.join(', ')}`,
+      )
+    }
+  }
   if (specs.length === 0) {
     throw new ConfigError(
       'nothing to judge the steps by: give an --slo (like "http_req_duration: p(95)<500") or drop --no-default-slos',
@@ -30,33 +32,8 @@ export function capacitySlos(
   return specs
 }
 
-/** Metrics whose bounds are durations of the target's work (ms): they shrink with the stand-in's delays. */
-const TARGET_DURATIONS: ReadonlySet<string> = new Set(['http_req_duration', 'http_req_duration_from_send'])
-
-/**
- * SLOs for the time-scaled twin. With `--mock-time-scale F` every downstream delay of the stand-in
- * is multiplied by F; the capacity search runs the profile at 1/F of its rates, so that the busy
- * workers (rate x service time, Little's law) are those of the real system at the same share.
- * Latencies are then F times the real system's, so the latency bounds (written for the real
- * system) are multiplied by F too: the twin passes and fails where the real system would, and the
- * knee comes from the worker pool saturating, not from bounds that no longer fit the delays.
- * Rates (http_req_failed, dropped) do not change with time; send_lag is the generator's own delay
- * and keeps its bound; http_reqs counts and rates are left alone (they depend on the step's length
- * and the rate asked, which the search decides).
- */
-export function timeScaledSlos(specs: readonly ThresholdSpec[], timeScale: number): ThresholdSpec[] {
-  if (timeScale === 1) return [...specs]
-  return specs.map((spec) =>
-    TARGET_DURATIONS.has(spec.name)
-      ? { ...spec, conditions: spec.conditions.map((c) => scaleCondition(c, timeScale)) }
-      : spec,
-  )
-}
-
-function scaleCondition(condition: ThresholdCondition, factor: number): ThresholdCondition {
-  const bound = Number((condition.bound * factor).toPrecision(6))
-  return { ...condition, bound, text: `${aggregationText(condition.aggregation)}${condition.op}${bound}` }
-}
+// the time-scaled twin's SLOs are the report's too (a rebuilt run is judged as it was)
+export { timeScaledSlos }
 
 /** One SLO condition as capacity.json lists it: as written, and as judged (after time scaling). */
 export interface SloRecord {

@@ -3,6 +3,7 @@ import type { CapacityFile, CapacityStep } from '../capacity/index.js'
 import type { CapacityFlags, CapacityStarted } from '../commands/capacity.js'
 import { parseThreshold, thresholdEntry } from '../config/thresholds.js'
 import { UsageError } from '../errors.js'
+import { notApplicable } from './applicable.js'
 import { durationOption, listOption, numberOption } from './options.js'
 import { addRunFlags, runConfigFromCommand } from './run-flags.js'
 import { bold, formatNumber, green, red } from './table.js'
@@ -13,21 +14,21 @@ import { bold, formatNumber, green, red } from './table.js'
  * profile held, 99 when it did not (or could not be shown to), 2 bad usage, 1 internal error.
  */
 
-/** Run flags that a capacity search makes for itself, or cannot use. */
+/** Run flags that a capacity search makes for itself, or cannot use: hidden and refused (applicable.ts). */
 const NOT_FOR_CAPACITY: Readonly<Record<string, string>> = {
-  duration: '--duration (the search holds each step for --step-duration)',
-  stages: '--stages (the search makes its own steps)',
-  workers: '--workers',
-  shard: '--shard',
-  startAt: '--start-at',
-  prometheusPort: '--prometheus-port',
-  prometheusHost: '--prometheus-host',
-  prometheusLinger: '--prometheus-linger',
-  dogstatsd: '--dogstatsd',
-  tag: '--tag',
-  baseline: '--baseline',
-  junit: '--junit',
-  markdown: '--markdown',
+  duration: 'the search holds each step for --step-duration',
+  stages: 'the search makes its own steps',
+  workers: 'the search runs in one process; drop it',
+  shard: 'the search is not sharded; drop it',
+  startAt: 'the search starts at once; drop it',
+  prometheusPort: 'steps are not exported live; drop it',
+  prometheusHost: 'steps are not exported live; drop it',
+  prometheusLinger: 'steps are not exported live; drop it',
+  dogstatsd: 'steps are not exported live; drop it',
+  tag: 'steps are not exported live; drop it',
+  baseline: 'capacity.json and capacity.html are its results; compare runs with `compare`',
+  junit: 'capacity.json and capacity.html are its results; drop it',
+  markdown: 'capacity.json and capacity.html are its results; drop it',
 }
 
 const MOCK_FLAGS: Readonly<Record<string, string>> = {
@@ -57,7 +58,7 @@ export function registerCapacityCommand(program: Command): void {
     .description(
       'ramp the load up until the SLOs break and report how much the target holds (capacity search)',
     )
-  addRunFlags(command)
+  notApplicable(addRunFlags(command), NOT_FOR_CAPACITY)
     .addOption(
       listOption(
         '--slo <expr>',
@@ -128,9 +129,6 @@ Examples:
     .action(async (_flags: unknown, cmd: Command) => {
       const opts = cmd.opts<CapacityOptions>()
       const given = (key: string) => cmd.getOptionValueSource(key) === 'cli'
-      for (const [key, text] of Object.entries(NOT_FOR_CAPACITY)) {
-        if (given(key)) throw new UsageError(`${text} does not apply to capacity: drop it`)
-      }
       if (opts.target !== undefined) {
         for (const [key, text] of Object.entries(MOCK_FLAGS)) {
           if (given(key)) throw new UsageError(`${text} is for the embedded stand-in: drop it or --target`)
@@ -215,7 +213,7 @@ const COLUMNS: readonly [string, number][] = [
   ['step', 4],
   ['share', 8],
   ['phase', 7],
-  ['asked/s', 9],
+  ['intended/s', 10],
   ['achieved/s', 10],
   ['p50 ms', 8],
   ['p95 ms', 8],
@@ -232,7 +230,7 @@ export function stepLine(s: CapacityStep): string {
     String(s.index),
     `${s.share}x`,
     s.phase,
-    fmt(s.askedRps),
+    fmt(s.expectedRps),
     fmt(s.achievedRps),
     fmtMs(s.latencyMs.p50),
     fmtMs(s.latencyMs.p95),

@@ -1,8 +1,29 @@
 import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { ConfigError } from '../errors.js'
+import { notApplicable, redescribe } from './applicable.js'
 import { addRunFlags, runConfigFromCommand } from './run-flags.js'
 import { packageVersion } from './version.js'
+
+/** Run flags a k6 script cannot carry: hidden from --help and refused (applicable.ts). */
+const whole = (flag: string) => ({
+  message: `export k6 does not use ${flag}: k6 runs the whole load (k6-operator splits it)`,
+})
+const NOT_FOR_K6: Readonly<Record<string, string | { message: string }>> = {
+  shard: whole('--shard'),
+  workers: whole('--workers'),
+  startAt: whole('--start-at'),
+  prometheusPort: whole('--prometheus-port'),
+  prometheusHost: "k6 exports its own metrics (k6's outputs)",
+  prometheusLinger: "k6 exports its own metrics (k6's outputs)",
+  dogstatsd: whole('--dogstatsd'),
+  tag: "k6 exports its own metrics (k6's outputs)",
+  baseline: 'k6 writes its own results; `--out` names the script',
+  junit: 'k6 writes its own results; `--out` names the script',
+  markdown: 'k6 writes its own results; `--out` names the script',
+  mockPreset: 'the script starts no stand-in (run `checkin-load mock` for one)',
+  mockWorkers: 'the script starts no stand-in (run `checkin-load mock` for one)',
+}
 
 /** `checkin-load export k6 [run flags] [--out FILE]`: the run's load as a k6 script. */
 export function registerExportCommand(program: Command): void {
@@ -12,7 +33,8 @@ export function registerExportCommand(program: Command): void {
     .description(
       'a k6 script of the same load: one arrival-rate scenario per flow, the same requests and thresholds (--out FILE: the script file; default stdout)',
     )
-  addRunFlags(command)
+  notApplicable(addRunFlags(command), NOT_FOR_K6)
+  redescribe(command, 'out', 'write the script to this file (default: stdout)')
     .addHelpText(
       'after',
       `

@@ -3,6 +3,7 @@ import { basename } from 'node:path'
 import { type Command, Option } from 'commander'
 import { k8sInstructions, k8sManifests, k8sYaml } from '../cluster/k8s.js'
 import { ConfigError } from '../errors.js'
+import { notApplicable, redescribe } from './applicable.js'
 import { durationOption, numberOption } from './options.js'
 import { addRunFlags, runConfigFromCommand } from './run-flags.js'
 import { packageVersion } from './version.js'
@@ -17,6 +18,24 @@ interface K8sFlags {
   storage: string
   metricsPort: number
   collectWithin: number
+}
+
+/** Run flags the manifests set per pod, or that only a run on this machine writes: hidden and refused. */
+const NOT_FOR_K8S: Readonly<Record<string, string | { message: string }>> = {
+  shard: { message: 'k8s sets --shard for each pod itself: leave it out' },
+  workers: { message: 'k8s sets --workers for each pod itself: leave it out' },
+  startAt: { message: 'k8s sets --start-at for each pod itself: leave it out (--start-in)' },
+  prometheusPort: {
+    message: 'k8s sets --prometheus-port for each pod itself: leave it out (--metrics-port)',
+  },
+  prometheusHost: 'k8s sets it for each pod itself',
+  out: "the pods write to their own results volume (collected by the commands in the manifests' header)",
+  baseline: 'the pods write shards; compare the merged run (`merge`, then `compare`)',
+  junit: 'the pods write shards; `merge --junit` writes it for the whole run',
+  markdown: 'the pods write shards; `merge --markdown` writes it for the whole run',
+  mockPreset: 'the pods load --target, never the embedded stand-in',
+  mockTimeScale: 'the pods load --target, never the embedded stand-in',
+  mockWorkers: 'the pods load --target, never the embedded stand-in',
 }
 
 /** `checkin-load k8s --shards N --image IMAGE [run flags]`: prints an Indexed Job and its ConfigMap on stdout. */
@@ -70,7 +89,8 @@ export function registerK8sCommand(program: Command): void {
         integer: true,
       }).default(9464),
     )
-  addRunFlags(command)
+  notApplicable(addRunFlags(command), NOT_FOR_K8S)
+  redescribe(command, 'target', 'base URL of the target (required: the pods load a real deployment)')
     .addHelpText(
       'after',
       `

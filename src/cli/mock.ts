@@ -9,6 +9,7 @@ interface MockFlags {
   port: number
   preset: PresetName
   workers?: number
+  serverWorkers?: number
   backlogCap?: number
   timeScale: number
   errorRate: number
@@ -39,10 +40,18 @@ export function registerMockCommand(program: Command): void {
       new Option('--preset <name>', 'downstream delays and pool size').choices(PRESET_NAMES).default('fast'),
     )
     .addOption(
-      numberOption('--workers <n>', "size of the worker pool (default: the preset's)", {
-        min: 1,
-        integer: true,
-      }),
+      numberOption(
+        '--server-workers <n>',
+        "size of the stand-in's worker pool (default: the preset's; alias: --workers)",
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+    )
+    // the former name, still accepted: `run --workers` is generator processes, a different thing
+    .addOption(
+      numberOption('--workers <n>', 'alias of --server-workers', { min: 1, integer: true }).hideHelp(),
     )
     .addOption(
       numberOption(
@@ -90,7 +99,7 @@ requests in flight finish (up to ${STOP_BOUND_MS / 1000} s).
 Examples:
   checkin-load mock
   checkin-load mock --preset staging-2022 --time-scale 0.1
-  checkin-load mock --preset staging-2022 --workers 480 --backlog-cap 1000 --error-rate 0.01
+  checkin-load mock --preset staging-2022 --server-workers 480 --backlog-cap 1000 --error-rate 0.01
   checkin-load mock --tls --web-origin https://www.va.gov,http://localhost:3001`,
     )
     .action(async (flags: MockFlags) => {
@@ -103,7 +112,9 @@ Examples:
         host: flags.host,
         port: flags.port,
         preset: flags.preset,
-        ...(flags.workers !== undefined && { workers: flags.workers }),
+        ...((flags.serverWorkers ?? flags.workers) !== undefined && {
+          workers: flags.serverWorkers ?? flags.workers,
+        }),
         ...(flags.backlogCap !== undefined && { backlogCap: flags.backlogCap }),
         timeScale: flags.timeScale,
         errorRate: flags.errorRate,

@@ -20,6 +20,7 @@ interface ProfileFlags {
   withDemographics?: boolean
   json?: boolean
   workers?: number
+  serverWorkers?: number
   preset?: PresetName
   perEndpoint?: boolean
 }
@@ -55,10 +56,18 @@ export function registerProfileCommand(program: Command): void {
       'add the PATCH demographics step to the day-of flow (as the 2022 test did)',
     )
     .addOption(
-      numberOption('--workers <n>', "predict, by Little's law, when a pool of N workers saturates", {
-        min: 1,
-        integer: true,
-      }),
+      numberOption(
+        '--server-workers <n>',
+        "predict, by Little's law, when the target's pool of N workers saturates (alias: --workers)",
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+    )
+    // the former name, still accepted: `run --workers` is generator processes, a different thing
+    .addOption(
+      numberOption('--workers <n>', 'alias of --server-workers', { min: 1, integer: true }).hideHelp(),
     )
     .addOption(
       new Option('--preset <name>', 'stand-in preset whose downstream delays the prediction uses').choices(
@@ -76,8 +85,8 @@ export function registerProfileCommand(program: Command): void {
 Examples:
   checkin-load profile
   checkin-load profile --scale 2 --json
-  checkin-load profile --workers 240 --preset staging-2022
-  checkin-load profile --workers 240 --preset staging-2022 --per-endpoint`,
+  checkin-load profile --server-workers 240 --preset staging-2022
+  checkin-load profile --server-workers 240 --preset staging-2022 --per-endpoint`,
     )
     .action((flags: ProfileFlags) => {
       const profile = resolveProfile(flags.profile, {
@@ -86,11 +95,12 @@ Examples:
         withDemographics: flags.withDemographics === true,
       })
       const derived = deriveRates(profile, flags.scale)
+      const workers = flags.serverWorkers ?? flags.workers
       const wantsPrediction =
-        flags.workers !== undefined || flags.preset !== undefined || flags.perEndpoint === true
+        workers !== undefined || flags.preset !== undefined || flags.perEndpoint === true
       const preset = PRESETS[flags.preset ?? 'staging-2022']
       const prediction = wantsPrediction
-        ? predictWorkers(profile, preset, flags.workers ?? preset.workers, {
+        ? predictWorkers(profile, preset, workers ?? preset.workers, {
             perEndpoint: flags.perEndpoint === true,
           })
         : undefined

@@ -1,10 +1,14 @@
+import { statSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import { type Command, Option } from 'commander'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import { parseThreshold } from '../config/thresholds.js'
 import { EXIT } from '../errors.js'
+import { SUMMARY_FILE } from '../report/summary-file.js'
 import { useColor } from './color.js'
 
 interface ReportFlags {
+  out?: string
   threshold?: ThresholdSpec[]
   defaultSlos: boolean
   baseline?: string
@@ -35,6 +39,16 @@ export function addJudgingOptions(command: Command): Command {
     .option('--quiet', 'print only the paths written')
 }
 
+/** The run folder of DIR, or of DIR/summary.json (as `compare` takes either). */
+function runFolderOf(path: string): string {
+  try {
+    if (statSync(path).isFile() && basename(path) === SUMMARY_FILE) return dirname(path)
+  } catch {
+    // not there: rebuild says so, naming the path
+  }
+  return path
+}
+
 export function registerReportCommand(program: Command): void {
   addJudgingOptions(
     program
@@ -42,8 +56,12 @@ export function registerReportCommand(program: Command): void {
       .description(
         "(re)build summary.json and report.html from a run folder's series.ndjson (also after a crash)",
       )
-      .argument('<dir>', 'the run folder, e.g. results/<run-id>'),
+      .argument('<dir>', 'the run folder, e.g. results/<run-id> (or its summary.json)'),
   )
+    .option(
+      '--out <dir>',
+      "write summary.json and report.html into this folder; the run's own stay as they are",
+    )
     .addHelpText(
       'after',
       `
@@ -56,7 +74,8 @@ Examples:
     .action(async (dir: string, flags: ReportFlags, command: Command) => {
       const { formatSummaryTable, rebuildRunFiles } = await import('../report/index.js')
       const given = (key: string) => command.getOptionValueSource(key) === 'cli'
-      const run = await rebuildRunFiles(dir, {
+      const run = await rebuildRunFiles(runFolderOf(dir), {
+        ...(flags.out && { out: flags.out }),
         ...(flags.threshold && { thresholds: flags.threshold }),
         ...(given('defaultSlos') && { defaultSlos: flags.defaultSlos }),
         ...(flags.baseline && { baseline: flags.baseline }),
@@ -67,7 +86,11 @@ Examples:
       if (!flags.quiet) out.push(formatSummaryTable(run.summary, { color: useColor() }))
       if (run.tornLine !== undefined)
         out.push(`Skipped a torn last line (line ${run.tornLine}) of series.ndjson.`)
-      out.push(`summary: ${run.files.summary}`, `report:  ${run.files.report}`)
+      if (run.files.summary) out.push(`summary: ${run.files.summary}`, `report:  ${run.files.report}`)
+      else
+        out.push(
+          "Re-judged: the run's own summary.json and report.html keep its verdict (give --out DIR to write these).",
+        )
       if (run.files.junit) out.push(`junit:   ${run.files.junit}`)
       if (run.files.markdown) out.push(`markdown: ${run.files.markdown}`)
       process.stdout.write(`${out.join('\n')}\n`)

@@ -41,7 +41,20 @@ export function mergeIntervals(intervals: readonly IntervalStats[]): IntervalSta
     latency: encodeHistogram(mergeEncoded(intervals.map((i) => i.latency))),
     latencyFromSend: encodeHistogram(mergeEncoded(intervals.map((i) => i.latencyFromSend))),
     sendLag: encodeHistogram(mergeEncoded(intervals.map((i) => i.sendLag))),
+    ...mergedMinMax(intervals),
   }
+}
+
+/** The shards' exact extremes: the lowest min and highest max; absent when a shard lacks them. */
+function mergedMinMax(intervals: readonly IntervalStats[]): Pick<IntervalStats, 'minMaxUs'> {
+  const out: NonNullable<IntervalStats['minMaxUs']> = {}
+  for (const field of ['latency', 'latencyFromSend', 'sendLag'] as const) {
+    const withValues = intervals.filter((i) => i[field] !== '')
+    const pairs = withValues.flatMap((i) => (i.minMaxUs?.[field] ? [i.minMaxUs[field]] : []))
+    if (pairs.length === 0 || pairs.length < withValues.length) continue
+    out[field] = [Math.min(...pairs.map((p) => p[0])), Math.max(...pairs.map((p) => p[1]))]
+  }
+  return Object.keys(out).length > 0 ? { minMaxUs: out } : {}
 }
 
 /** One second of the whole run from the same second of every shard that has it. */

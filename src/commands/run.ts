@@ -24,7 +24,7 @@ import { type MockProcess, startMockProcess } from '../mock/process.js'
 import type { EndReason } from '../model/results.js'
 import { deriveRates, endpointIds, resolveProfile, stagesDurationMs } from '../profile/index.js'
 import type { DerivedProfile, Profile } from '../profile/types.js'
-import { findAbort, runThresholds, SERIES_FILE, writeRunFiles } from '../report/index.js'
+import { findAbort, prepareOutputFiles, runThresholds, SERIES_FILE, writeRunFiles } from '../report/index.js'
 import { type LoadSource, Session, type SessionResult, warmUpSession } from '../session/index.js'
 import { makeRunId, profileRecord, runSeed } from './run-identity.js'
 import { progress } from './run-progress.js'
@@ -171,6 +171,8 @@ function planRun(config: RunConfig): RunPlan {
   if (existsSync(join(runDir, SERIES_FILE))) {
     throw new ConfigError(`the run folder ${runDir} already holds a run: choose another --run-id or --out`)
   }
+  // the results must be writable before anything starts: a clear error, and no load sent
+  prepareOutputFiles({ '--junit': config.junit, '--markdown': config.markdown })
   return {
     config,
     profile,
@@ -185,7 +187,6 @@ function planRun(config: RunConfig): RunPlan {
     data: checkinVisitData(isoDate(config.startAtMs ?? Date.now())),
     headers: resolveHeaders(config),
     ca: readCaFile(config.caFile),
-    // the results must be writable before anything starts: a clear error, and no load sent
     series: openSeries(runDir),
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { resolveRunConfig } from './load.js'
+import { thresholdSpecs } from './thresholds.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'checkin-load-config-'))
 const file = (name: string, text: string) => {
@@ -75,7 +76,13 @@ test('a JSON config file with stages as a list and k6 thresholds', () => {
   assert.deepEqual(config.thresholds, [
     {
       metric: 'http_req_duration{endpoint:post_session}',
-      conditions: ['p(95)<500', 'p(99)<900'],
+      conditions: ['p(95)<500'],
+      abortOnFail: false,
+      delayAbortEvalMs: 10_000,
+    },
+    {
+      metric: 'http_req_duration{endpoint:post_session}',
+      conditions: ['p(99)<900'],
       abortOnFail: true,
       delayAbortEvalMs: 20_000,
     },
@@ -83,8 +90,43 @@ test('a JSON config file with stages as a list and k6 thresholds', () => {
   ])
 })
 
+test('abortOnFail belongs to the condition that carries it (k6), not to the whole metric', () => {
+  const configFile = file(
+    'abort.yaml',
+    [
+      'thresholds:',
+      '  "http_req_duration{endpoint:post_session}":',
+      '    - "p(95)<0.001"',
+      '    - { threshold: "p(99)<100000", abortOnFail: true, delayAbortEval: 2s }',
+    ].join('\n'),
+  )
+  const config = resolveRunConfig({ configFile })
+  const specs = thresholdSpecs(config.thresholds)
+  const aborting = specs.filter((s) => s.abortOnFail).flatMap((s) => s.conditions.map((c) => c.text))
+  const plain = specs.filter((s) => !s.abortOnFail).flatMap((s) => s.conditions.map((c) => c.text))
+  assert.deepEqual(aborting, ['p(99)<100000'])
+  assert.deepEqual(plain, ['p(95)<0.001'])
+  assert.equal(specs.find((s) => s.abortOnFail)?.delayAbortEvalMs, 2000)
+})
+
 for (const [name, text, message] of [
-  ['unknown-key.yaml', 'scael: 2\n', /Unrecognized key.*scael/],
+  ['unknown-key.yaml', 'scael: 2\n', /unknown key "scael": did you mean scale\?/],
+  ['flag-only.yaml', 'no-default-slos: true\n', /unknown key "no-default-slos": write defaultSlos: false/],
+  [
+    'bad-stage.yaml',
+    'stages: [{durationMs: -5, target: 0.2}]\n',
+    /stages\.0\.durationMs: .*; write stages as/,
+  ],
+  [
+    'bad-threshold-key.yaml',
+    'thresholds: {http_req_failed: [{treshold: "rate<0.1"}]}\n',
+    /thresholds\.http_req_failed\.0.*; write thresholds as/,
+  ],
+  [
+    'unknown-endpoint.yaml',
+    'thresholds: {"http_req_duration{endpoint:post_sesion}": ["p(95)<500"]}\n',
+    /endpoint "post_sesion", which this run does not send: did you mean post_session\? known: get_session, post_session/,
+  ],
   ['bad-type.yaml', 'scale: two\n', /scale: .*number/],
   ['bad-duration.yaml', 'duration: 5 minutes\n', /invalid duration in .*like 250ms/],
   ['both.yaml', 'duration: 1m\nstages: "1m:1"\n', /both stages and a duration/],
@@ -96,6 +138,50 @@ for (const [name, text, message] of [
     assert.throws(() => resolveRunConfig({ configFile: file(name, text) }), { code: 'CL_CONFIG', message })
   })
 }
+
+test("a flag's spelling is a key of the config file (max-in-flight is maxInFlight)", () => {
+  const config = resolveRunConfig({
+    configFile: file('kebab.yaml', 'max-in-flight: 7\nmock-time-scale: 0.25\ntimeout: 2s\n'),
+  })
+  assert.equal(config.maxInFlight, 7)
+  assert.equal(config.mockTimeScale, 0.25)
+  assert.throws(
+    () => resolveRunConfig({ configFile: file('twice.yaml', 'max-in-flight: 7\nmaxInFlight: 8\n') }),
+    {
+      message: /"maxInFlight" and "maxInFlight" are the same setting|the same setting/,
+    },
+  )
+})
+
+test('a threshold on an endpoint the run does not send is refused before the run, from flags too', () => {
+  assert.throws(
+    () =>
+      resolveRunConfig({
+        flags: {
+          thresholds: [{ metric: 'http_req_duration{endpoint:post_sesion}', conditions: ['p(95)<500'] }],
+        },
+      }),
+    { code: 'CL_CONFIG', message: /post_sesion.*did you mean post_session/ },
+  )
+  assert.throws(
+    () =>
+      resolveRunConfig({
+        flags: {
+          thresholds: [
+            { metric: 'http_req_duration{endpoint:patch_demographics}', conditions: ['p(95)<500'] },
+          ],
+        },
+      }),
+    { message: /--with-demographics/ },
+  )
+  const ok = resolveRunConfig({
+    flags: {
+      withDemographics: true,
+      thresholds: [{ metric: 'http_req_duration{endpoint:patch_demographics}', conditions: ['p(95)<500'] }],
+    },
+  })
+  assert.equal(ok.thresholds.length, 1)
+})
 
 test('a production target in a config file is refused', () => {
   assert.throws(() => resolveRunConfig({ configFile: file('prod.yaml', 'target: https://www.va.gov\n') }), {

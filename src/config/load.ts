@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { deriveRates, describeZodError, readDataFile, resolveProfile } from '../profile/index.js'
+import { deriveRates, endpointIds, readDataFile, resolveProfile } from '../profile/index.js'
+import { describeConfigError, nearestKey, normalizeKeys } from './file-keys.js'
 import { checkTarget } from './guard.js'
 import { checkHeader, parseDuration, parseStages, type Stage } from './parse.js'
 import {
@@ -10,7 +11,7 @@ import {
   type RunConfigInput,
   runConfigSchema,
 } from './schema.js'
-import { thresholdSpecs } from './thresholds.js'
+import { type ThresholdSpec, thresholdSpecs } from './thresholds.js'
 
 /**
  * Builds the one RunConfig of a run: defaults <- config file <- flags. Flags and config files
@@ -47,13 +48,31 @@ const k6Thresholds = z.record(
 const fileSchema = z.looseObject({
   duration: durationText.optional(),
   stages: z
-    .union([z.string(), z.array(z.strictObject({ duration: durationText, target: z.number() }))])
+    .union([
+      z.string(),
+      // each stage in the text form users write, or in RunConfig's form as `config` prints it
+      z.array(
+        z.union([
+          z.strictObject({ duration: durationText, target: z.number() }),
+          z.strictObject({ durationMs: z.number(), target: z.number() }),
+        ]),
+      ),
+    ])
     .optional(),
   timeout: durationText.optional(),
   prometheusLinger: durationText.optional(),
   startAt: z.string().optional(),
-  thresholds: k6Thresholds.optional(),
+  /** k6's object form, or RunConfig's list of entries as `checkin-load config` prints it */
+  thresholds: z.union([k6Thresholds, runConfigSchema.shape.thresholds]).optional(),
 })
+
+/** Every key a config file may hold: RunConfig's and the text forms above. */
+export const CONFIG_FILE_KEYS: readonly string[] = [
+  ...new Set([...Object.keys(runConfigSchema.shape), ...Object.keys(fileSchema.shape)]),
+]
+
+/** The value `checkin-load config` shows for a header instead of its (maybe secret) value. */
+export const REDACTED = '<redacted>'
 
 const asMs = (value: string | number, what: string) =>
   typeof value === 'number' ? Math.round(value * 1000) : parseDuration(value, what)
@@ -68,37 +87,64 @@ export function normalizeConfigFile(
       `config file "${path}" must hold an object of settings (keys like target, scale, stages)`,
     )
   }
-  const parsed = fileSchema.safeParse(data)
-  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, `config file "${path}"`))
+  const source = `config file "${path}"`
+  const parsed = fileSchema.safeParse(
+    normalizeKeys(data as Record<string, unknown>, CONFIG_FILE_KEYS, source),
+  )
+  if (!parsed.success) throw new ConfigError(describeConfigError(parsed.error, source))
   const { duration, stages, timeout, prometheusLinger, startAt, thresholds, ...rest } = parsed.data
   const out: Record<string, unknown> = { ...rest }
   if (duration !== undefined) out.durationMs = asMs(duration, `duration in ${path}`)
   if (typeof stages === 'string') out.stages = parseStages(stages)
   else if (stages)
-    out.stages = stages.map((s) => ({
-      durationMs: asMs(s.duration, `stage duration in ${path}`),
-      target: s.target,
-    }))
+    out.stages = stages.map((s) =>
+      'durationMs' in s ? s : { durationMs: asMs(s.duration, `stage duration in ${path}`), target: s.target },
+    )
   if (timeout !== undefined) out.timeoutMs = asMs(timeout, `timeout in ${path}`)
   if (prometheusLinger !== undefined)
     out.prometheusLingerMs = asMs(prometheusLinger, `prometheusLinger in ${path}`)
   if (startAt !== undefined) out.startAtMs = parseStartAt(startAt)
-  if (thresholds) {
-    out.thresholds = Object.entries(thresholds).map(([metric, items]) => {
-      const conditions = items.map((item) => (typeof item === 'string' ? item : item.threshold))
-      const withAbort = items.find((item) => typeof item !== 'string' && item.abortOnFail)
-      return {
-        metric,
-        conditions,
-        abortOnFail: withAbort !== undefined,
-        ...(typeof withAbort === 'object' &&
-          withAbort.delayAbortEval !== undefined && {
-            delayAbortEvalMs: asMs(withAbort.delayAbortEval, `delayAbortEval of ${metric}`),
-          }),
-      }
-    })
+  if (Array.isArray(thresholds)) out.thresholds = thresholds
+  else if (thresholds) out.thresholds = thresholdEntriesOf(thresholds, path)
+  for (const [name, value] of Object.entries(rest.headers ?? {})) {
+    if (value === REDACTED) {
+      throw new ConfigError(
+        `${source}: headers.${name} is "${REDACTED}" (as \`checkin-load config\` shows secrets): give its value, or name an environment variable under headersFromEnv`,
+      )
+    }
   }
   return out as Partial<RunConfigInput> & { durationMs?: number }
+}
+
+/**
+ * k6's object form -> RunConfig entries, one entry per abort setting: in k6 only the condition
+ * that carries abortOnFail can stop the run, so the plain conditions of a metric share one entry
+ * (abortOnFail false) and each aborting condition gets its own, with its own delayAbortEval.
+ */
+function thresholdEntriesOf(
+  thresholds: z.infer<typeof k6Thresholds>,
+  path: string,
+): { metric: string; conditions: string[]; abortOnFail: boolean; delayAbortEvalMs?: number }[] {
+  return Object.entries(thresholds).flatMap(([metric, items]) => {
+    const plain = items.flatMap((item) =>
+      typeof item === 'string' ? [item] : item.abortOnFail ? [] : [item.threshold],
+    )
+    const aborting = items.flatMap((item) =>
+      typeof item !== 'string' && item.abortOnFail
+        ? [
+            {
+              metric,
+              conditions: [item.threshold],
+              abortOnFail: true,
+              ...(item.delayAbortEval !== undefined && {
+                delayAbortEvalMs: asMs(item.delayAbortEval, `delayAbortEval of ${metric} in ${path}`),
+              }),
+            },
+          ]
+        : [],
+    )
+    return [...(plain.length > 0 ? [{ metric, conditions: plain, abortOnFail: false }] : []), ...aborting]
+  })
 }
 
 /** ISO-8601 wall-clock time -> epoch ms. */
@@ -148,7 +194,7 @@ export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {
   const parsed = runConfigSchema.safeParse(merged)
   if (!parsed.success) {
     throw new ConfigError(
-      describeZodError(
+      describeConfigError(
         parsed.error,
         sources.configFile ? `config (file "${sources.configFile}" and flags)` : 'config',
       ),
@@ -156,7 +202,7 @@ export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {
   }
   const config = parsed.data
   // refuse a bad threshold now, before any load is sent
-  thresholdSpecs(config.thresholds, 'threshold')
+  checkThresholdEndpoints(thresholdSpecs(config.thresholds, 'threshold'), config)
   if (config.target !== undefined) checkTarget(config.target, config.allowProduction)
   for (const [name, value] of Object.entries(config.headers)) checkHeader(name, value)
   for (const [header, variable] of Object.entries(config.headersFromEnv)) {
@@ -170,6 +216,23 @@ export function resolveRunConfig(sources: RunConfigSources = {}): RunConfig {
   }
   checkLimits(config)
   return Object.freeze(config)
+}
+
+/** A threshold on an endpoint the run does not send to would only fail after the load, as "no data". */
+function checkThresholdEndpoints(specs: readonly ThresholdSpec[], config: RunConfig): void {
+  if (specs.every((s) => s.endpoint === undefined)) return
+  const known = endpointIds(resolveProfile(config.profile, config))
+  for (const spec of specs) {
+    if (spec.endpoint === undefined || known.includes(spec.endpoint)) continue
+    const near = nearestKey(spec.endpoint, known)
+    const demographics =
+      spec.endpoint === 'patch_demographics'
+        ? ' (it is sent with withDemographics / --with-demographics)'
+        : ''
+    throw new ConfigError(
+      `threshold "${spec.metric}" names endpoint "${spec.endpoint}", which this run does not send${demographics}: ${near ? `did you mean ${near}? ` : ''}known: ${known.join(', ')}`,
+    )
+  }
 }
 
 /** Hard caps on rate and duration (LIMITS): a typo must not launch a flood. --no-limits lifts them. */

@@ -155,6 +155,8 @@ export class Recorder {
         fromSend: this.lend(this.fromSend, this.lentFromSend, e),
         sendLag: this.lend(this.sendLag, this.lentSendLag, e),
       }
+      const minMaxUs = minMaxOf(lent)
+      if (minMaxUs) stats.minMaxUs = minMaxUs
       const encode = () => {
         stats.latency = encodeHistogram(lent.latency)
         stats.latencyFromSend = encodeHistogram(lent.fromSend)
@@ -225,6 +227,21 @@ export class Recorder {
     this.ok[e] = 0
     this.droppedCount[e] = 0
     return stats
+  }
+}
+
+/** The exact extremes of a second's histograms, before encoding loses them to their buckets. */
+function minMaxOf(h: SecondHistograms): IntervalStats['minMaxUs'] {
+  const of = (x: Histogram): [number, number] | undefined =>
+    x.totalCount > 0 ? [x.minNonZeroValue, x.maxValue] : undefined
+  const latency = of(h.latency)
+  const latencyFromSend = of(h.fromSend)
+  const sendLag = of(h.sendLag)
+  if (!latency && !latencyFromSend && !sendLag) return undefined
+  return {
+    ...(latency && { latency }),
+    ...(latencyFromSend && { latencyFromSend }),
+    ...(sendLag && { sendLag }),
   }
 }
 

@@ -20,6 +20,8 @@ const errorCounts = z.partialRecord(z.enum(ERROR_KINDS), z.number().int().nonneg
 /** Counts by HTTP status code, keyed by the code as a string ("200", "503"). */
 const statusCounts = z.record(z.string(), z.number().int().nonnegative())
 
+const minMax = z.tuple([z.number().nonnegative(), z.number().nonnegative()])
+
 export const latencyStatsSchema = z.object({
   min: z.number(),
   p50: z.number(),
@@ -45,6 +47,17 @@ export const intervalStatsSchema = z.object({
   latency: z.string(),
   latencyFromSend: z.string(),
   sendLag: z.string(),
+  /**
+   * the exact lowest and highest value recorded in each non-empty histogram above, [min, max] µs:
+   * a decoded histogram only knows the bucket of its extremes (absent in series of before 2026-12)
+   */
+  minMaxUs: z
+    .object({
+      latency: minMax.optional(),
+      latencyFromSend: minMax.optional(),
+      sendLag: minMax.optional(),
+    })
+    .optional(),
 })
 export type IntervalStats = z.infer<typeof intervalStatsSchema>
 
@@ -128,9 +141,9 @@ export const endpointSummarySchema = z.object({
   dropped: z.number().int().nonnegative(),
   errors: errorCounts,
   status: statusCounts,
-  /** rate the profile asked for, averaged over the run (req/s), including dropped */
+  /** rate the profile asked for, averaged over the load window (loadS; req/s), including dropped */
   expectedRps: z.number().nonnegative(),
-  /** completed requests per second over the run */
+  /** completed requests (the drain's included) per second of the load window (loadS) */
   achievedRps: z.number().nonnegative(),
   latencyMs: latencyStatsSchema,
   latencyFromSendMs: latencyStatsSchema,
@@ -160,7 +173,15 @@ export const summarySchema = z.object({
   target: z.string(),
   startedAt: z.string(),
   endedAt: z.string(),
+  /** the run's length, start to end: the load window and the drain after it */
   durationS: z.number().nonnegative(),
+  /**
+   * the load window, the seconds rates are averaged over: the stages' length, or up to the second
+   * arrivals stopped in for a run that ended early (absent in summaries of before 2026-12: durationS)
+   */
+  loadS: z.number().nonnegative().optional(),
+  /** the drain: from the end of the load window to the run's end (the last answers coming back) */
+  drainS: z.number().nonnegative().optional(),
   /** how the run ended; `incomplete` when rebuilt from a series without an end line */
   endReason: z.union([z.enum(END_REASONS), z.literal('incomplete')]),
   shards: z.array(shardSchema).optional(),

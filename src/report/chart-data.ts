@@ -1,5 +1,5 @@
 import { type Histogram, newHistogram } from '../model/histogram.js'
-import { addHistograms, type DecodedSecond } from './decoded-second.js'
+import { addExtremes, addHistograms, type DecodedSecond, type ExtremesByKind } from './decoded-second.js'
 import { histogramStats } from './histogram-stats.js'
 
 /**
@@ -71,6 +71,7 @@ interface Interval {
   latency: Histogram
   fromSend: Histogram
   sendLag: Histogram
+  extremes: ExtremesByKind
 }
 
 function push(columns: ChartColumns, i: Interval): void {
@@ -78,10 +79,15 @@ function push(columns: ChartColumns, i: Interval): void {
   columns.achieved.push(i.requests)
   columns.errors.push(i.requests - i.ok)
   columns.dropped.push(i.dropped)
-  const latency = i.latency.totalCount > 0 ? histogramStats(i.latency, [50, 95, 99]).percentiles : undefined
+  const latency =
+    i.latency.totalCount > 0
+      ? histogramStats(i.latency, [50, 95, 99], i.extremes.latency).percentiles
+      : undefined
   const fromSend =
-    i.fromSend.totalCount > 0 ? histogramStats(i.fromSend, [50, 95, 99]).percentiles : undefined
-  const lag = i.sendLag.totalCount > 0 ? histogramStats(i.sendLag, [99]) : undefined
+    i.fromSend.totalCount > 0
+      ? histogramStats(i.fromSend, [50, 95, 99], i.extremes.fromSend).percentiles
+      : undefined
+  const lag = i.sendLag.totalCount > 0 ? histogramStats(i.sendLag, [99], i.extremes.sendLag) : undefined
   columns.p50.push(latency ? ms(latency[0]!) : null)
   columns.p95.push(latency ? ms(latency[1]!) : null)
   columns.p99.push(latency ? ms(latency[2]!) : null)
@@ -118,7 +124,7 @@ export class ChartRecorder {
   addPieces(decoded: DecodedSecond): (() => void)[] {
     const { second } = decoded
     const length = this.data.t.length
-    const total: Interval = { asked: 0, requests: 0, ok: 0, dropped: 0, ...this.scratch }
+    const total: Interval = { asked: 0, requests: 0, ok: 0, dropped: 0, ...this.scratch, extremes: {} }
     const pieces: (() => void)[] = [
       () => {
         this.data.t.push(second.t)
@@ -126,10 +132,14 @@ export class ChartRecorder {
         for (const h of Object.values(this.scratch)) h.reset()
       },
     ]
-    for (const [id, { stats, histograms }] of decoded.endpoints) {
+    for (const [id, interval] of decoded.endpoints) {
+      const { stats, histograms } = interval
       pieces.push(() => {
         this.data.endpoints[id] ??= emptyColumns(length)
-        push(this.data.endpoints[id], { ...stats, ...histograms })
+        const extremes: ExtremesByKind = {}
+        addExtremes(extremes, interval)
+        addExtremes(total.extremes, interval)
+        push(this.data.endpoints[id], { ...stats, ...histograms, extremes })
         total.asked += stats.asked
         total.requests += stats.requests
         total.ok += stats.ok
@@ -142,7 +152,7 @@ export class ChartRecorder {
       // an endpoint absent from this second: zero counts, no latency
       for (const columns of Object.values(this.data.endpoints)) {
         if (columns.asked.length === length)
-          push(columns, { asked: 0, requests: 0, ok: 0, dropped: 0, ...EMPTY })
+          push(columns, { asked: 0, requests: 0, ok: 0, dropped: 0, ...EMPTY, extremes: {} })
       }
       const g = second.generator
       this.data.generator.eventLoopLagMsP99.push(g.eventLoopLagMsP99)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { EndpointSummary, Summary } from '../model/results.js'
-import { compareEndpoint, compareSummaries, formatComparison } from './compare.js'
+import { compareEndpoint, compareSummaries, formatComparison, REASON_LABELS } from './compare.js'
 
 const stats = (p95: number, p99 = p95 * 1.5) => ({
   min: 1,
@@ -109,7 +109,7 @@ for (const [name, base, next, verdict, decisive] of CASES) {
     assert.equal(c.verdict, verdict)
     if (decisive)
       assert.ok(
-        c.reasons.some((r) => r.startsWith(decisive)),
+        c.reasons.some((r) => r.startsWith(REASON_LABELS[decisive as keyof typeof REASON_LABELS])),
         c.reasons.join('; '),
       )
     else assert.deepEqual(c.reasons, [])
@@ -126,8 +126,8 @@ test('compareEndpoint: deltas and relative changes', () => {
     relative: 1.5,
     change: 'worse',
   })
-  assert.equal(c.reasons[0], 'p95Ms worse: 100 -> 130 (+30%)')
-  assert.ok(c.reasons.includes('errorRate worse: 1% -> 2.5% (+1.5 pp)'))
+  assert.equal(c.reasons[0], 'latency p95 worse: 100 -> 130 ms (+30%)')
+  assert.ok(c.reasons.includes('error rate worse: 1% -> 2.5% (+1.5 pp)'))
 })
 
 function summary(runId: string, endpoints: Record<string, EndpointSummary>, expectedRps = 10): Summary {
@@ -178,4 +178,26 @@ test('compareSummaries: the overall verdict, endpoints in one run only, load mis
   assert.match(text, /^get_session\s+achieved req\/s\s+10\s+10\s+±0%/m)
   assert.match(text, /^\s+p95 ms\s+100\s+200\s+\+100%\s+worse$/m)
   assert.match(text, /Overall: REGRESSION/)
+  // every column has a name; the reasons speak words, not JSON keys
+  assert.match(text, /^endpoint\s+metric\s+BASE\s+NEW\s+change\s+judged$/m)
+  assert.match(text, /get_session: REGRESSION \(latency p95 worse: 100 -> 200 ms \(\+100%\);/)
+  assert.doesNotMatch(text, /p95Ms/)
+})
+
+test('compareSummaries: says when a run ended early and when the targets differ', () => {
+  const base = summary('a', { get_session: endpoint({}) })
+  const next = {
+    ...summary('b', { get_session: endpoint({}) }),
+    target: 'http://127.0.0.1:4000',
+    endReason: 'interrupted' as const,
+    durationS: 42.5,
+    loadS: 40,
+    drainS: 2.5,
+  }
+  const c = compareSummaries(base, next)
+  assert.deepEqual(c.notes, [
+    'NEW did not run as planned (ended early: interrupted): its numbers cover 42.5 s (load 40 s + drain 2.5 s)',
+    'the runs loaded different targets (BASE http://127.0.0.1:3000, NEW http://127.0.0.1:4000)',
+  ])
+  assert.deepEqual(compareSummaries(base, summary('c', { get_session: endpoint({}) })).notes, [])
 })

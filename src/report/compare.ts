@@ -1,5 +1,13 @@
 import type { EndpointSummary, Summary } from '../model/results.js'
-import { formatMs, formatNumber, formatPercent, formatRps, sumValues } from './format.js'
+import {
+  endReasonText,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatRps,
+  runLengthText,
+  sumValues,
+} from './format.js'
 import { formatTable, paint } from './text-table.js'
 
 /**
@@ -152,7 +160,7 @@ export function compareEndpoint(
   ) as Record<ComparedMetric, MetricDelta>
   if (!b || !n) return { verdict: 'not_compared', metrics, reasons: [b ? 'only in BASE' : 'only in NEW'] }
   const reasons = METRICS.filter((m) => metrics[m].change !== 'same').map(
-    (m) => `${m} ${metrics[m].change}: ${describeDelta(m, metrics[m])}`,
+    (m) => `${REASON_LABELS[m]} ${metrics[m].change}: ${describeDelta(m, metrics[m])}`,
   )
   const changes = METRICS.map((m) => metrics[m].change)
   const verdict: Verdict = changes.includes('worse')
@@ -168,7 +176,8 @@ export function compareSummaries(base: Summary, next: Summary): Comparison {
     ...Object.keys(base.endpoints),
     ...Object.keys(next.endpoints).filter((id) => !Object.hasOwn(base.endpoints, id)),
   ]
-  const durations = { base: base.durationS, new: next.durationS }
+  // rates are over the load window (loadS); older summaries: the whole run
+  const durations = { base: base.loadS ?? base.durationS, new: next.loadS ?? next.durationS }
   const endpoints = Object.fromEntries(
     ids.map((id) => [id, compareEndpoint(base.endpoints[id], next.endpoints[id], durations)]),
   )
@@ -194,6 +203,17 @@ export function compareSummaries(base: Summary, next: Summary): Comparison {
   }
   for (const [id, e] of Object.entries(endpoints))
     if (e.verdict === 'not_compared') notes.push(`${id} is ${e.reasons[0]}`)
+  for (const [name, s] of [
+    ['BASE', base],
+    ['NEW', next],
+  ] as const) {
+    if (s.endReason !== 'completed')
+      notes.push(
+        `${name} did not run as planned (ended ${endReasonText(s.endReason)}): its numbers cover ${runLengthText(s)}`,
+      )
+  }
+  if (base.target !== next.target)
+    notes.push(`the runs loaded different targets (BASE ${base.target}, NEW ${next.target})`)
   return {
     base: ref(base),
     new: ref(next),
@@ -239,7 +259,19 @@ export function formatChange(metric: ComparedMetric, d: MetricDelta): string {
 }
 
 function describeDelta(metric: ComparedMetric, d: MetricDelta): string {
-  return `${formatMetric(metric, d.base)} -> ${formatMetric(metric, d.new)} (${formatChange(metric, d)})`
+  const unit = IS_RATE[metric] ? '' : metric === 'achievedRps' ? ' req/s' : ' ms'
+  return `${formatMetric(metric, d.base)} -> ${formatMetric(metric, d.new)}${unit} (${formatChange(metric, d)})`
+}
+
+/** A metric as the reasons name it, in words rather than the JSON key. */
+export const REASON_LABELS: Readonly<Record<ComparedMetric, string>> = {
+  achievedRps: 'achieved req/s',
+  p50Ms: 'latency p50',
+  p95Ms: 'latency p95',
+  p99Ms: 'latency p99',
+  errorRate: 'error rate',
+  droppedRate: 'dropped rate',
+  delivery: 'achieved/asked',
 }
 
 export const METRIC_LABELS: Readonly<Record<ComparedMetric, string>> = {
@@ -287,7 +319,7 @@ export function formatComparison(comparison: Comparison, options: { color: boole
   const lines = [
     `Comparing BASE ${comparison.base.runId} with NEW ${comparison.new.runId}`,
     '',
-    formatTable(['endpoint', 'metric', 'BASE', 'NEW', 'change', ''], rows, { leftColumns: [0, 1, 5] }),
+    formatTable(['endpoint', 'metric', 'BASE', 'NEW', 'change', 'judged'], rows, { leftColumns: [0, 1, 5] }),
     '',
     'Verdicts:',
     ...Object.entries(comparison.endpoints).map(

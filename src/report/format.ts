@@ -1,3 +1,5 @@
+import type { Summary } from '../model/results.js'
+
 /**
  * How the report writes numbers, the same in the terminal, Markdown and HTML: thousands
  * separators, ms with precision that suits their size, rates as req/s, shares as percents.
@@ -12,6 +14,16 @@ export function formatNumber(value: number, decimals = 0): string {
 export function formatMs(ms: number): string {
   const decimals = ms < 10 ? 2 : ms < 1000 ? 1 : 0
   return formatNumber(Number(ms.toFixed(decimals)), decimals)
+}
+
+/**
+ * A run's length, with its load window and drain when they differ: "5.2 s (load 5 s + drain 0.2 s)".
+ * Rates are taken over the load window.
+ */
+export function runLengthText(summary: { durationS: number; loadS?: number; drainS?: number }): string {
+  const total = `${formatNumber(summary.durationS, 1)} s`
+  if (summary.loadS === undefined || !summary.drainS) return total
+  return `${total} (load ${formatNumber(summary.loadS, 1)} s + drain ${formatNumber(summary.drainS, 1)} s)`
 }
 
 /** Requests a second, 2 decimals. */
@@ -37,4 +49,22 @@ export function sumValues(record: Readonly<Partial<Record<string, number>>>): nu
   let total = 0
   for (const n of Object.values(record)) total += n ?? 0
   return total
+}
+
+/** How a run ended, in words. */
+export function endReasonText(reason: Summary['endReason']): string {
+  switch (reason) {
+    case 'completed':
+      return 'as planned'
+    case 'interrupted':
+      return 'early: interrupted'
+    case 'aborted_by_threshold':
+      return 'early: aborted by a threshold'
+    case 'write_failed':
+      return 'early: the results could not be written'
+    case 'error':
+      return 'early: an error'
+    case 'incomplete':
+      return 'without an end line (killed?): rebuilt up to the last whole second'
+  }
 }

@@ -13,7 +13,7 @@ import { histogramStats, latencyStatsMs } from './histogram-stats.js'
 
 const PERCENTILES = [0.1, 1, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100]
 
-test('histogramStats equals hdr-histogram-js on random histograms (recorded and decoded)', () => {
+test('histogramStats equals hdr-histogram-js on random histograms (recorded and decoded), percentiles clamped into [min, max]', () => {
   fc.assert(
     fc.property(
       fc.array(fc.integer({ min: 1, max: 120_000_000 }), { minLength: 1, maxLength: 400 }),
@@ -25,11 +25,15 @@ test('histogramStats equals hdr-histogram-js on random histograms (recorded and 
           assert.equal(s.count, h.totalCount)
           assert.equal(s.min, h.minNonZeroValue)
           assert.equal(s.max, h.maxValue)
-          assert.equal(s.mean, h.mean)
+          assert.equal(s.mean, Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.mean)))
           assert.deepEqual(
             s.percentiles,
-            PERCENTILES.map((p) => h.getValueAtPercentile(p)),
+            PERCENTILES.map((p) =>
+              Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(p))),
+            ),
           )
+          for (const v of s.percentiles)
+            assert.ok(v >= s.min && v <= s.max, `${v} outside [${s.min}, ${s.max}]`)
         }
       },
     ),
@@ -51,6 +55,19 @@ function referenceStatsMs(histogram: Histogram) {
     mean: round3(histogram.mean / 1000),
   }
 }
+
+test('no percentile above the exact max: a bucket edge is clamped (p99 9.21 over max 9.2 before)', () => {
+  const h = newHistogram()
+  for (let i = 0; i < 100; i++) recordUs(h, 9200)
+  // 9200 µs lies in a bucket 8 µs wide: its highest equivalent value is 9207
+  assert.equal(h.getValueAtPercentile(99), 9207)
+  const stats = latencyStatsMs(h)
+  assert.equal(stats.max, 9.2)
+  assert.equal(stats.p99, 9.2)
+  const decoded = decodeHistogram(encodeHistogram(h))
+  assert.equal(decoded.maxValue, 9207, 'a decoded histogram only knows the bucket')
+  assert.deepEqual(latencyStatsMs(decoded, { min: 9200, max: 9200 }), stats)
+})
 
 test('latencyStatsMs equals hdr-histogram-js rounded to µs; an empty histogram gives zeros', () => {
   const h = newHistogram()

@@ -51,8 +51,34 @@ const EMPTY = (n: number): HistogramStats => ({
   percentiles: new Array(n).fill(0),
 })
 
-/** Stats in the histogram's unit. Percentiles must be over 0 (use `min` for the lowest value). */
-export function histogramStats(histogram: Histogram, percentiles: readonly number[]): HistogramStats {
+/** The exact lowest and highest values recorded (µs), kept beside a histogram whose buckets only bound them. */
+export interface Extremes {
+  readonly min: number
+  readonly max: number
+}
+
+/**
+ * Stats in the histogram's unit. Percentiles must be over 0 (use `min` for the lowest value).
+ * With `exact` (the values recorded, kept beside the histogram), min and max are those; either
+ * way a percentile (its bucket's highest equivalent value) and the mean (from the buckets' middles)
+ * are clamped into [min, max]: a
+ * bucket's edge must not report a p99 above the slowest request.
+ */
+export function histogramStats(
+  histogram: Histogram,
+  percentiles: readonly number[],
+  exact?: Extremes,
+): HistogramStats {
+  const stats = bucketStats(histogram, percentiles)
+  if (stats.count === 0) return stats
+  const min = exact?.min ?? stats.min
+  const max = exact?.max ?? stats.max
+  const clamp = (v: number) => Math.min(max, Math.max(min, v))
+  // the mean too: it is taken from the buckets' middles
+  return { ...stats, min, max, mean: clamp(stats.mean), percentiles: stats.percentiles.map(clamp) }
+}
+
+function bucketStats(histogram: Histogram, percentiles: readonly number[]): HistogramStats {
   const total = histogram.totalCount
   if (total === 0) return EMPTY(percentiles.length)
   if (!isBucketView(histogram)) return slowStats(histogram, percentiles)
@@ -91,9 +117,12 @@ function slowStats(h: Histogram, percentiles: readonly number[]): HistogramStats
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000
 
-/** The summary's latency stats (ms, 3 decimals) from a µs histogram (hdr-histogram-js's percentiles, read faster). */
-export function latencyStatsMs(histogram: Histogram) {
-  const s = histogramStats(histogram, [50, 90, 95, 99])
+/**
+ * The summary's latency stats (ms, 3 decimals) from a µs histogram and, when known, the exact
+ * extremes recorded beside it (see histogramStats).
+ */
+export function latencyStatsMs(histogram: Histogram, exact?: Extremes) {
+  const s = histogramStats(histogram, [50, 90, 95, 99], exact)
   const [p50, p90, p95, p99] = s.percentiles.map((us) => round3(us / 1000)) as [
     number,
     number,

@@ -15,6 +15,7 @@ import {
   formatPercent,
   formatRps,
   formatThresholdValue,
+  runLengthText,
   sumValues,
 } from './format.js'
 import { esc, REPORT_CSS, renderChartPage } from './html-assets.js'
@@ -84,7 +85,7 @@ function headerSection(s: Summary): string {
   return `<header>
 <h1>checkin-load report ${badge}</h1>
 <p class="run-line">Run <code>${esc(s.runId)}</code> against <code>${esc(s.target)}</code>, profile <code>${esc(profile)}</code>${esc(scale)}</p>
-<p class="run-line muted">${esc(s.startedAt)} → ${esc(s.endedAt)} · ${esc(formatNumber(s.durationS))} s · ended ${esc(endReasonText(s.endReason))}</p>
+<p class="run-line muted">${esc(s.startedAt)} → ${esc(s.endedAt)} · ${esc(runLengthText(s))} · ended ${esc(endReasonText(s.endReason))}</p>
 <div class="cards">
 ${card('requests', formatNumber(t.requests), false, 'requests')}
 ${card('achieved req/s', formatRps(t.achievedRps), t.achievedRps < t.expectedRps * 0.95, 'achievedRps')}

@@ -40,5 +40,7 @@ export {
   findAbort,
   type JudgingConfig,
   runThresholds,
+  timeScaledSlos,
+  withDefaults,
 } from './thresholds.js'
-export { type WriteOptions, type WrittenFiles, writeRunFiles } from './write.js'
+export { prepareOutputFiles, type WriteOptions, type WrittenFiles, writeRunFiles } from './write.js'

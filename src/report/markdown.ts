@@ -6,6 +6,7 @@ import {
   formatPercent,
   formatRps,
   formatThresholdValue,
+  runLengthText,
   sumValues,
 } from './format.js'
 import { endReasonText } from './table.js'
@@ -23,7 +24,7 @@ export function renderMarkdown(summary: Summary, comparison?: Comparison): strin
   const lines = [
     `## checkin-load: ${verdict}`,
     '',
-    `Run \`${cell(summary.runId)}\` against \`${cell(summary.target)}\`: ${formatNumber(summary.durationS)} s, ended ${endReasonText(summary.endReason)}. ` +
+    `Run \`${cell(summary.runId)}\` against \`${cell(summary.target)}\`: ${runLengthText(summary)}, ended ${endReasonText(summary.endReason)}. ` +
       `${formatNumber(t.requests)} requests, ${formatRps(t.achievedRps)} req/s achieved of ${formatRps(t.expectedRps)} asked, ` +
       `p95 ${formatMs(t.latencyMs.p95)} ms, errors ${formatPercent(t.requests > 0 ? sumValues(t.errors) / t.requests : 0)}, dropped ${formatNumber(t.dropped)}.`,
     '',

@@ -1,5 +1,6 @@
 import { decodeHistogram, type Histogram } from '../model/histogram.js'
 import type { EndpointSummary, Summary } from '../model/results.js'
+import type { Extremes } from './histogram-stats.js'
 
 /**
  * What thresholds are judged against: counts and µs histograms per endpoint and over all
@@ -17,13 +18,17 @@ export interface Counts {
 }
 
 export interface MetricSource {
-  /** seconds the numbers cover */
+  /** seconds rates are taken over: the load window */
   readonly durationS: number
   /** counts of one endpoint, or of all (endpoint undefined); undefined when the run has no such endpoint */
   counts(endpoint: string | undefined): Counts | undefined
   /** a µs histogram of one endpoint, or of all; undefined when the run has no such endpoint */
   histogram(endpoint: string | undefined, kind: HistogramKind): Histogram | undefined
+  /** the exact extremes (µs) of that histogram's values, when known: its buckets only bound them */
+  extremes?(endpoint: string | undefined, kind: HistogramKind): Extremes | undefined
 }
+
+const STATS_FIELD = { latency: 'latencyMs', fromSend: 'latencyFromSendMs', sendLag: 'sendLagMs' } as const
 
 const HISTOGRAM_FIELD = {
   latency: 'histogram',
@@ -33,7 +38,7 @@ const HISTOGRAM_FIELD = {
 
 /**
  * A summary.json as a MetricSource; histograms are decoded on first use. The asked count is not in
- * summary.json: it is recovered as expectedRps x durationS (exact up to the rounding of expectedRps).
+ * summary.json: it is recovered as expectedRps x loadS (exact up to the rounding of expectedRps).
  */
 export function summarySource(summary: Summary): MetricSource {
   const cache = new Map<string, Histogram>()
@@ -44,12 +49,12 @@ export function summarySource(summary: Summary): MetricSource {
         ? summary.endpoints[endpoint]
         : undefined
   return {
-    durationS: summary.durationS,
+    durationS: summary.loadS ?? summary.durationS,
     counts(endpoint) {
       const e = entry(endpoint)
       return (
         e && {
-          asked: Math.round(e.expectedRps * summary.durationS),
+          asked: Math.round(e.expectedRps * (summary.loadS ?? summary.durationS)),
           requests: e.requests,
           ok: e.ok,
           dropped: e.dropped,
@@ -66,6 +71,15 @@ export function summarySource(summary: Summary): MetricSource {
         cache.set(key, h)
       }
       return h
+    },
+    extremes(endpoint, kind) {
+      const e = entry(endpoint)
+      if (!e || e.requests + e.dropped === 0) return undefined
+      const stats = e[STATS_FIELD[kind]]
+      // the summary's ms with 3 decimals are whole µs
+      return stats.max > 0
+        ? { min: Math.round(stats.min * 1000), max: Math.round(stats.max * 1000) }
+        : undefined
     },
   }
 }

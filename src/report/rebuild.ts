@@ -2,12 +2,13 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { runConfigSchema } from '../config/schema.js'
 import { type ThresholdSpec, thresholdSpecs } from '../config/thresholds.js'
+import { ConfigError } from '../errors.js'
 import type { SeriesEnd, SeriesHeader, Summary } from '../model/results.js'
 import { RunAccumulator } from './accumulator.js'
 import type { ChartData } from './chart-data.js'
 import { readSeries } from './series.js'
 import { SERIES_FILE } from './summary-file.js'
-import { defaultSlosFor } from './thresholds.js'
+import { defaultSlosFor, timeScaledSlos, withDefaults as withDefaultSlos } from './thresholds.js'
 
 /** Re-judging an old run: each option, when given, overrides what the run's config said. */
 export interface RebuildOptions {
@@ -42,6 +43,14 @@ export async function rebuildSummary(dir: string, options: RebuildOptions = {}):
     else end = line
   }
   const { header, summary, chart } = accumulator!
+  for (const spec of options.thresholds ?? []) {
+    // re-judging by an endpoint the run never sent would only say "no data"
+    if (spec.endpoint !== undefined && !header.endpoints.includes(spec.endpoint)) {
+      throw new ConfigError(
+        `threshold "${spec.metric}" names endpoint "${spec.endpoint}", which this run did not send: its endpoints: ${header.endpoints.join(', ')}`,
+      )
+    }
+  }
   const thresholds = thresholdsOfRun(header, options)
   return {
     header,
@@ -65,6 +74,10 @@ export function thresholdsOfRun(header: SeriesHeader, overrides: RebuildOptions 
   const parsed = judgingSchema.safeParse(header.config)
   const config = parsed.success ? parsed.data : { thresholds: [], defaultSlos: true }
   const own = overrides.thresholds ?? thresholdSpecs(config.thresholds)
-  const withDefaults = overrides.defaultSlos ?? config.defaultSlos
-  return [...own, ...(withDefaults ? defaultSlosFor(header.endpoints) : [])]
+  const useDefaults = overrides.defaultSlos ?? config.defaultSlos
+  // a run against the embedded stand-in with --mock-time-scale F judged the built-in latency
+  // bounds x F (commands/run.ts): judged again, so are they
+  const run = header.config as { target?: unknown; mockTimeScale?: unknown }
+  const timeScale = run.target === undefined && typeof run.mockTimeScale === 'number' ? run.mockTimeScale : 1
+  return withDefaultSlos(own, useDefaults ? timeScaledSlos(defaultSlosFor(header.endpoints), timeScale) : [])
 }

@@ -10,8 +10,15 @@ import {
   type Shard,
   type Summary,
 } from '../model/results.js'
-import { addHistograms, type DecodedInterval, type DecodedSecond, decodeSecond } from './decoded-second.js'
-import { histogramStats, latencyStatsMs } from './histogram-stats.js'
+import {
+  addExtremes,
+  addHistograms,
+  type DecodedInterval,
+  type DecodedSecond,
+  decodeSecond,
+  type ExtremesByKind,
+} from './decoded-second.js'
+import { type Extremes, histogramStats, latencyStatsMs } from './histogram-stats.js'
 import type { Counts, HistogramKind, MetricSource } from './metric-source.js'
 import { evaluateThresholds } from './thresholds.js'
 
@@ -43,6 +50,8 @@ class Accumulator implements Counts {
     fromSend: newHistogram(),
     sendLag: newHistogram(),
   }
+  /** the exact extremes recorded, kept apart: the histograms' buckets only bound them */
+  readonly extremes: ExtremesByKind = {}
 
   add(interval: DecodedInterval): void {
     const s = interval.stats
@@ -55,10 +64,12 @@ class Accumulator implements Counts {
     }
     for (const [code, n] of Object.entries(s.status)) this.status.set(code, (this.status.get(code) ?? 0) + n)
     addHistograms(this.histograms, interval.histograms)
+    addExtremes(this.extremes, interval)
   }
 
-  summary(durationS: number): EndpointSummary {
-    const rps = (n: number) => (durationS > 0 ? round(n / durationS, 3) : 0)
+  /** Counts and latencies; rates over `loadS`, the load window. */
+  summary(loadS: number): EndpointSummary {
+    const rps = (n: number) => (loadS > 0 ? round(n / loadS, 3) : 0)
     return {
       requests: this.requests,
       ok: this.ok,
@@ -67,9 +78,9 @@ class Accumulator implements Counts {
       status: sortedRecord(this.status),
       expectedRps: rps(this.asked),
       achievedRps: rps(this.requests),
-      latencyMs: latencyStatsMs(this.histograms.latency),
-      latencyFromSendMs: latencyStatsMs(this.histograms.fromSend),
-      sendLagMs: latencyStatsMs(this.histograms.sendLag),
+      latencyMs: latencyStatsMs(this.histograms.latency, this.extremes.latency),
+      latencyFromSendMs: latencyStatsMs(this.histograms.fromSend, this.extremes.fromSend),
+      sendLagMs: latencyStatsMs(this.histograms.sendLag, this.extremes.sendLag),
       histogram: encodeHistogram(this.histograms.latency),
       histogramFromSend: encodeHistogram(this.histograms.fromSend),
       histogramSendLag: encodeHistogram(this.histograms.sendLag),
@@ -137,6 +148,8 @@ export class SummaryBuilder implements MetricSource {
   private readonly generator = new GeneratorHealth()
   private seconds = 0
   private lastT = -1
+  /** the last second in which arrivals were due (asked > 0): the load ended in it at the latest */
+  private lastAskedT = -1
 
   constructor(private readonly header: SeriesHeader) {
     for (const id of header.endpoints) this.endpoints.set(id, new Accumulator())
@@ -165,6 +178,7 @@ export class SummaryBuilder implements MetricSource {
         }
         acc.add(interval)
         this.all.add(interval)
+        if (interval.stats.asked > 0) this.lastAskedT = Math.max(this.lastAskedT, second.t)
       })
     }
     return pieces
@@ -187,6 +201,19 @@ export class SummaryBuilder implements MetricSource {
     return round(Math.min(this.seconds, Math.max(this.seconds - 1, elapsedS)), 3)
   }
 
+  /**
+   * The load window, over which rates are taken: the stages' length for a run that ran them all;
+   * for one that ended early (stopped, aborted, killed), up to the end of the last second in which
+   * arrivals were due. Never the drain after it (the last answers coming back): two runs that sent
+   * the same requests must show the same rates however fast their last answers came.
+   */
+  private loadWindowS(durationS: number, endReason: Summary['endReason']): number {
+    const plannedS = plannedSecondsOf(this.header.config)
+    if (endReason === 'completed' && plannedS !== undefined) return round(Math.min(plannedS, durationS), 3)
+    const arrivalsEndS = this.lastAskedT + 1
+    return round(Math.min(plannedS ?? Number.POSITIVE_INFINITY, arrivalsEndS, durationS), 3)
+  }
+
   counts(endpoint: string | undefined): Counts | undefined {
     return this.accumulator(endpoint)
   }
@@ -195,13 +222,24 @@ export class SummaryBuilder implements MetricSource {
     return this.accumulator(endpoint)?.histograms[kind]
   }
 
+  extremes(endpoint: string | undefined, kind: HistogramKind): Extremes | undefined {
+    return this.accumulator(endpoint)?.extremes[kind]
+  }
+
   private accumulator(endpoint: string | undefined): Accumulator | undefined {
     return endpoint === undefined ? this.all : this.endpoints.get(endpoint)
   }
 
   build(options: BuildOptions): Summary {
     const durationS = this.runDurationS(options.endedAt)
-    const thresholds = evaluateThresholds(options.thresholds, this)
+    const loadS = this.loadWindowS(durationS, options.endReason)
+    // rates (http_reqs' rate) over the load window, as in the summary
+    const thresholds = evaluateThresholds(options.thresholds, {
+      durationS: loadS,
+      counts: (endpoint) => this.counts(endpoint),
+      histogram: (endpoint, kind) => this.histogram(endpoint, kind),
+      extremes: (endpoint, kind) => this.extremes(endpoint, kind),
+    })
     const endMs = this.header.startedAtMs + (this.lastT + 1) * 1000
     return {
       schemaVersion: SCHEMA_VERSION,
@@ -210,13 +248,15 @@ export class SummaryBuilder implements MetricSource {
       startedAt: this.header.startedAt,
       endedAt: options.endedAt ?? new Date(endMs).toISOString(),
       durationS,
+      loadS,
+      drainS: round(Math.max(0, durationS - loadS), 3),
       endReason: options.endReason,
       // a shard knows itself; a merged run lists the shards it was merged from
       ...shardsOf(this.header),
       config: this.header.config,
       profile: this.header.profile,
-      endpoints: Object.fromEntries([...this.endpoints].map(([id, acc]) => [id, acc.summary(durationS)])),
-      total: this.all.summary(durationS),
+      endpoints: Object.fromEntries([...this.endpoints].map(([id, acc]) => [id, acc.summary(loadS)])),
+      total: this.all.summary(loadS),
       generator: this.generator.summary(),
       thresholds,
       passed: thresholds.every((t) => t.ok),
@@ -225,6 +265,19 @@ export class SummaryBuilder implements MetricSource {
 }
 
 const round = (x: number, decimals: number) => Number(x.toFixed(decimals))
+
+/** The stages' total length (s) of the run's config, when it holds stages. */
+function plannedSecondsOf(config: Record<string, unknown>): number | undefined {
+  const stages = config.stages
+  if (!Array.isArray(stages) || stages.length === 0) return undefined
+  let ms = 0
+  for (const stage of stages) {
+    const d = (stage as { durationMs?: unknown } | null)?.durationMs
+    if (typeof d !== 'number' || !(d >= 0)) return undefined
+    ms += d
+  }
+  return ms / 1000
+}
 
 function shardsOf(header: SeriesHeader): { shards?: Shard[] } {
   if (header.shards) return { shards: header.shards }

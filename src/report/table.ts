@@ -1,5 +1,13 @@
 import type { EndpointSummary, Summary } from '../model/results.js'
-import { formatMs, formatNumber, formatRps, formatThresholdValue, sumValues } from './format.js'
+import {
+  endReasonText,
+  formatMs,
+  formatNumber,
+  formatRps,
+  formatThresholdValue,
+  runLengthText,
+  sumValues,
+} from './format.js'
 import { formatTable, paint } from './text-table.js'
 
 /**
@@ -50,7 +58,7 @@ export function formatSummaryTable(summary: Summary, options: SummaryTableOption
     row(c.bold('total'), summary.total),
   ]
   const parts = [
-    `Run ${summary.runId} against ${summary.target}: ${formatNumber(summary.durationS)} s, ended ${endReasonText(summary.endReason)}`,
+    `Run ${summary.runId} against ${summary.target}: ${runLengthText(summary)}, ended ${endReasonText(summary.endReason)}`,
     '',
     formatTable(SUMMARY_COLUMNS, rows),
     'Latency is measured from each request’s intended send time.',
@@ -83,19 +91,4 @@ export function formatSummaryTable(summary: Summary, options: SummaryTableOption
   return `${parts.join('\n')}\n`
 }
 
-export function endReasonText(reason: Summary['endReason']): string {
-  switch (reason) {
-    case 'completed':
-      return 'as planned'
-    case 'interrupted':
-      return 'early: interrupted'
-    case 'aborted_by_threshold':
-      return 'early: aborted by a threshold'
-    case 'write_failed':
-      return 'early: the results could not be written'
-    case 'error':
-      return 'early: an error'
-    case 'incomplete':
-      return 'without an end line (killed?): rebuilt up to the last whole second'
-  }
-}
+export { endReasonText }

@@ -1,6 +1,8 @@
 import {
   type Aggregation,
+  aggregationText,
   compare,
+  type ThresholdCondition,
   type ThresholdEntry,
   type ThresholdMetric,
   type ThresholdSpec,
@@ -68,6 +70,7 @@ export function measure(
     const stats = histogramStats(
       h,
       aggregation.kind === 'percentile' ? [aggregation.p] : aggregation.kind === 'med' ? [50] : [],
+      source.extremes?.(endpoint, kind),
     )
     const us =
       aggregation.kind === 'percentile' || aggregation.kind === 'med'
@@ -137,8 +140,50 @@ export function runThresholds(
   endpoints: readonly string[],
   adaptDefaults: (defaults: ThresholdSpec[]) => ThresholdSpec[] = (defaults) => defaults,
 ): ThresholdSpec[] {
-  return [
-    ...thresholdSpecs(config.thresholds ?? []),
-    ...(config.defaultSlos === false ? [] : adaptDefaults(defaultSlosFor(endpoints))),
-  ]
+  const own = thresholdSpecs(config.thresholds ?? [])
+  return withDefaults(own, config.defaultSlos === false ? [] : adaptDefaults(defaultSlosFor(endpoints)))
+}
+
+/**
+ * A run's own thresholds, then the defaults that say something more: a default condition the user
+ * also wrote (same metric, same condition) is judged and listed once, as the user's.
+ */
+export function withDefaults(
+  own: readonly ThresholdSpec[],
+  defaults: readonly ThresholdSpec[],
+): ThresholdSpec[] {
+  const written = new Set(own.flatMap((spec) => spec.conditions.map((c) => `${spec.metric} ${c.text}`)))
+  const extra = defaults.flatMap((spec) => {
+    const conditions = spec.conditions.filter((c) => !written.has(`${spec.metric} ${c.text}`))
+    return conditions.length === 0 ? [] : [{ ...spec, conditions }]
+  })
+  return [...own, ...extra]
+}
+
+/** Metrics whose bounds are durations of the target's work (ms): they shrink with the stand-in's delays. */
+const TARGET_DURATIONS: ReadonlySet<string> = new Set(['http_req_duration', 'http_req_duration_from_send'])
+
+/**
+ * SLOs for the time-scaled twin. With `--mock-time-scale F` every downstream delay of the stand-in
+ * is multiplied by F; the capacity search runs the profile at 1/F of its rates, so that the busy
+ * workers (rate x service time, Little's law) are those of the real system at the same share.
+ * Latencies are then F times the real system's, so the latency bounds (written for the real
+ * system) are multiplied by F too: the twin passes and fails where the real system would, and the
+ * knee comes from the worker pool saturating, not from bounds that no longer fit the delays.
+ * Rates (http_req_failed, dropped) do not change with time; send_lag is the generator's own delay
+ * and keeps its bound; http_reqs counts and rates are left alone (they depend on the step's length
+ * and the rate asked, which the search decides).
+ */
+export function timeScaledSlos(specs: readonly ThresholdSpec[], timeScale: number): ThresholdSpec[] {
+  if (timeScale === 1) return [...specs]
+  return specs.map((spec) =>
+    TARGET_DURATIONS.has(spec.name)
+      ? { ...spec, conditions: spec.conditions.map((c) => scaleCondition(c, timeScale)) }
+      : spec,
+  )
+}
+
+function scaleCondition(condition: ThresholdCondition, factor: number): ThresholdCondition {
+  const bound = Number((condition.bound * factor).toPrecision(6))
+  return { ...condition, bound, text: `${aggregationText(condition.aggregation)}${condition.op}${bound}` }
 }

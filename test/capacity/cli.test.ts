@@ -12,7 +12,7 @@ const out = mkdtempSync(join(tmpdir(), 'capacity-cli-'))
 after(() => rmSync(out, { recursive: true, force: true }))
 
 for (const [args, message] of [
-  [['--stages', '1m:1'], /--stages .* does not apply to capacity/],
+  [['--stages', '1m:1'], /--stages does not apply to capacity: the search makes its own steps/],
   [['--factor', '1'], /--factor must be greater than 1/],
   [['--precision', '0.001'], /--precision must be at least 0.005/],
   [['--start', '2', '--max-scale', '1'], /--max-scale \(1\) must be at least --start \(2\)/],

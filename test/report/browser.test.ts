@@ -41,9 +41,9 @@ before(async () => {
   await rebuildRunFiles(baseDir)
   const dir = writeRunFolder(parent, 'new', run.text)
   const written = await rebuildRunFiles(dir, { baseline: baseDir })
-  summary = JSON.parse(readFileSync(written.files.summary, 'utf8'))
+  summary = JSON.parse(readFileSync(written.files.summary!, 'utf8'))
 
-  ;({ browser, page, requests, pageErrors } = await openChartPage(written.files.report))
+  ;({ browser, page, requests, pageErrors } = await openChartPage(written.files.report!))
 })
 
 after(async () => {

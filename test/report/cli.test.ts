@@ -68,13 +68,30 @@ test('report exits 99 when thresholds fail, naming each failure with its measure
   assert.match(stdout, /FAILED: \d of 9 thresholds not met/)
 })
 
-test('report --threshold and --no-default-slos re-judge an old run', () => {
+test('report --threshold and --no-default-slos re-judge an old run; its own files keep its verdict, --out gets the new one', () => {
+  cli(['report', healthy])
+  const own = readFileSync(join(healthy, 'summary.json'), 'utf8')
   const strict = cli(['report', healthy, '--threshold', 'http_req_duration: p(50)<0.5', '--no-default-slos'])
   assert.equal(strict.code, 99)
+  assert.match(strict.stdout, /Re-judged: the run's own summary.json and report.html keep its verdict/)
+  assert.equal(readFileSync(join(healthy, 'summary.json'), 'utf8'), own, 'the run keeps its own verdict')
+  const rejudged = join(parent, 'rejudged')
+  const written = cli([
+    'report',
+    healthy,
+    '--threshold',
+    'http_req_duration: p(50)<0.5',
+    '--no-default-slos',
+    '--out',
+    rejudged,
+  ])
+  assert.equal(written.code, 99)
   assert.deepEqual(
-    readSummary(healthy).thresholds.map((t) => `${t.metric}: ${t.expr}`),
+    readSummary(rejudged).thresholds.map((t) => `${t.metric}: ${t.expr}`),
     ['http_req_duration: p(50)<0.5'],
   )
+  assert.ok(existsSync(join(rejudged, 'report.html')))
+  assert.equal(readSummary(healthy).passed, true)
   const lenient = cli([
     'report',
     collapsed,
@@ -85,7 +102,26 @@ test('report --threshold and --no-default-slos re-judge an old run', () => {
   ])
   assert.equal(lenient.code, 0)
   assert.doesNotMatch(lenient.stdout, /endpoint/)
-  cli(['report', healthy]) // back to the run's own judgement
+})
+
+test('report --threshold on an endpoint the run did not send is refused (exit 2) with its endpoints', () => {
+  const { code, stderr } = cli([
+    'report',
+    healthy,
+    '--threshold',
+    'http_req_duration{endpoint:post_sesion}: p(95)<500',
+  ])
+  assert.equal(code, 2, stderr)
+  assert.match(
+    stderr,
+    /endpoint "post_sesion", which this run did not send: its endpoints: get_session, post_session/,
+  )
+})
+
+test('report DIR/summary.json is taken as the run folder (as compare takes it)', () => {
+  const { code, stderr, stdout } = cli(['report', join(healthy, 'summary.json'), '--quiet'])
+  assert.equal(code, 0, stderr)
+  assert.match(stdout, new RegExp(`summary: ${join(healthy, 'summary.json')}`))
 })
 
 test('report rebuilds a run killed mid-line (no end line, torn last line)', () => {
@@ -154,7 +190,7 @@ test('compare BASE NEW: a regression in text and JSON, with the rules stated', (
   const text = cli(['compare', healthy, collapsed])
   assert.equal(text.code, 0, text.stderr)
   assert.match(text.stdout, /Comparing BASE healthy with NEW collapsed/)
-  assert.match(text.stdout, /get_session: REGRESSION \(p95Ms worse: /)
+  assert.match(text.stdout, /get_session: REGRESSION \(latency p95 worse: /)
   assert.match(text.stdout, /Overall: REGRESSION/)
   assert.match(
     text.stdout,
@@ -177,4 +213,53 @@ test('compare BASE NEW: a regression in text and JSON, with the rules stated', (
   assert.equal(json.endpoints.get_session.metrics.p95Ms.change, 'worse')
   const improvement = JSON.parse(cli(['compare', collapsed, healthy, '--json']).stdout)
   assert.equal(improvement.verdict, 'improvement')
+})
+
+test('--junit into a folder that does not exist: the folder is made (report and run); an impossible path is refused before any load', () => {
+  const missing = join(parent, 'no-such', 'ci', 'junit.xml')
+  const rebuilt = cli(['report', healthy, '--junit', missing, '--quiet'])
+  assert.equal(rebuilt.code, 0, rebuilt.stderr)
+  assert.match(readFileSync(missing, 'utf8'), /<testsuites/)
+
+  const out = join(parent, 'runs')
+  const junit = join(parent, 'run-ci', 'deep', 'junit.xml')
+  const run = cli([
+    'run',
+    '--duration',
+    '1s',
+    '--scale',
+    '0.1',
+    // a 1 s run may miss an endpoint, whose built-in SLO then fails as "no data": judge nothing
+    '--no-default-slos',
+    '--quiet',
+    '--out',
+    out,
+    '--run-id',
+    'j',
+    '--junit',
+    junit,
+  ])
+  assert.equal(run.code, 0, run.stderr)
+  assert.match(readFileSync(junit, 'utf8'), /<testsuites/)
+
+  const aFile = join(parent, 'a-file')
+  writeFileSync(aFile, 'x')
+  const refused = cli([
+    'run',
+    '--duration',
+    '1s',
+    '--quiet',
+    '--out',
+    out,
+    '--run-id',
+    'k',
+    '--junit',
+    join(aFile, 'junit.xml'),
+  ])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(
+    refused.stderr,
+    /cannot write --junit .*a-file\/junit\.xml: a part of the path is a file, not a folder/,
+  )
+  assert.equal(existsSync(join(out, 'k')), false, 'no run folder: nothing was sent')
 })

@@ -10,6 +10,7 @@ import { latencyStatsMs } from '../../src/report/histogram-stats.js'
 import { summarySource } from '../../src/report/metric-source.js'
 import { rebuildSummary, thresholdsOfRun } from '../../src/report/rebuild.js'
 import { SummaryBuilder } from '../../src/report/summary.js'
+import { formatSummaryTable } from '../../src/report/table.js'
 import { evaluateThresholds } from '../../src/report/thresholds.js'
 import { synthesizeRun, writeRunFolder } from './fixtures.js'
 
@@ -249,8 +250,105 @@ test('generator health: lag p99 over seconds, mean CPU, trust lost after a few b
   const lagging = health(10)
   assert.equal(lagging.trustworthy, false)
   assert.match(lagging.warnings[0]!, /event-loop lag p99 was over 10 ms in 10 of 40 seconds \(worst 40 ms\)/)
-  assert.equal(lagging.eventLoopLagMsP99, 40.031) // p99 of the per-second values, at the histogram's 3 digits
+  assert.equal(lagging.eventLoopLagMsP99, 40) // p99 of the per-second values, at the histogram's 3 digits
   const busy = health(0, 97)
   assert.equal(busy.trustworthy, false)
   assert.match(busy.warnings[0]!, /95% or more of a core in 40 of 40 seconds/)
+})
+
+test('identical load with different drains gives the same rates: rates over the load window, the drain apart', async () => {
+  const { compareSummaries } = await import('../../src/report/compare.js')
+  const config = { stages: [{ durationMs: 5000, target: 1 }] }
+  /** 5 s of load, then `drainSeconds` seconds where only answers come back, ending `tailMs` into the last */
+  const withDrain = (drainSeconds: number, tailMs: number) => {
+    const base = synthesizeRun({ seconds: 5, seed: 11, config, end: null })
+    const drain = base.seconds.slice(0, drainSeconds).map((s, i) => ({
+      ...s,
+      t: 5 + i,
+      endpoints: Object.fromEntries(
+        Object.entries(s.endpoints).map(([id, e]) => [
+          id,
+          {
+            ...e,
+            asked: 0,
+            dropped: 0,
+            requests: 0,
+            ok: 0,
+            errors: {},
+            status: {},
+            latency: '',
+            latencyFromSend: '',
+            sendLag: '',
+          },
+        ]),
+      ),
+    }))
+    const builder = new SummaryBuilder(base.header)
+    for (const s of [...base.seconds, ...drain]) builder.add(s)
+    const endedAt = new Date(base.header.startedAtMs + (4 + drainSeconds) * 1000 + tailMs).toISOString()
+    return builder.build({
+      endedAt,
+      endReason: 'completed',
+      thresholds: [parseThreshold('http_reqs: rate>1')],
+    })
+  }
+  const quick = withDrain(1, 150)
+  const slow = withDrain(3, 900)
+  assert.equal(quick.loadS, 5)
+  assert.equal(slow.loadS, 5)
+  assert.equal(quick.drainS, 0.15)
+  assert.equal(slow.drainS, 2.9)
+  assert.equal(quick.durationS, 5.15)
+  assert.equal(slow.durationS, 7.9)
+  assert.deepEqual(quick.total.expectedRps, slow.total.expectedRps)
+  assert.deepEqual(quick.total.achievedRps, slow.total.achievedRps)
+  assert.equal(quick.total.expectedRps, Number((quick.total.requests / 5).toFixed(3)))
+  for (const id of Object.keys(quick.endpoints)) {
+    assert.equal(quick.endpoints[id]!.expectedRps, slow.endpoints[id]!.expectedRps, id)
+  }
+  assert.equal(
+    quick.thresholds[0]!.value,
+    slow.thresholds[0]!.value,
+    'http_reqs rate over the load window too',
+  )
+  const comparison = compareSummaries(quick, slow)
+  assert.equal(comparison.total.metrics.achievedRps.delta ?? 0, 0)
+  assert.equal(comparison.total.metrics.delivery.delta ?? 0, 0)
+  assert.match(formatSummaryTable(slow, { color: false }), /7\.9 s \(load 5 s \+ drain 2\.9 s\), ended/)
+})
+
+test('a user threshold equal to a built-in one is judged and listed once', async () => {
+  const { runThresholds } = await import('../../src/report/thresholds.js')
+  const endpoints = run.header.endpoints
+  const specs = runThresholds(
+    {
+      thresholds: [
+        { metric: 'dropped', conditions: ['count==0'] },
+        { metric: 'http_req_duration{endpoint:post_session}', conditions: ['p(95)<3500', 'p(99)<5000'] },
+      ],
+    },
+    endpoints,
+  )
+  const listed = specs.flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.equal(listed.filter((t) => t === 'dropped: count==0').length, 1)
+  assert.equal(listed.filter((t) => t === 'http_req_duration{endpoint:post_session}: p(95)<3500').length, 1)
+  assert.ok(listed.includes('http_req_duration{endpoint:post_session}: p(99)<5000'))
+  assert.ok(listed.includes('http_req_failed: rate<0.01'), 'the other defaults stay')
+  const rebuilt = thresholdsOfRun({
+    ...run.header,
+    config: { ...run.header.config, thresholds: [{ metric: 'dropped', conditions: ['count==0'] }] },
+  }).flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.equal(rebuilt.filter((t) => t === 'dropped: count==0').length, 1)
+})
+
+test('a run against the time-scaled stand-in is re-judged with the built-in bounds it was judged by', () => {
+  const header = { ...run.header, config: { ...run.header.config, mockTimeScale: 0.25 } }
+  const listed = thresholdsOfRun(header).flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.ok(listed.includes('http_req_duration{endpoint:post_session}: p(95)<875'), listed.join(', '))
+  const against = { ...header, config: { ...header.config, target: 'http://127.0.0.1:3000' } }
+  const real = thresholdsOfRun(against).flatMap((s) => s.conditions.map((c) => `${s.metric}: ${c.text}`))
+  assert.ok(
+    real.includes('http_req_duration{endpoint:post_session}: p(95)<3500'),
+    'a real target: as written',
+  )
 })
