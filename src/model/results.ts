@@ -9,7 +9,8 @@ import { ERROR_KINDS } from './error-kinds.js'
  * results/<run-id>/
  *   series.ndjson  one JSON object a line: a `header` line first, then one `second` line per
  *                  second of the run (appended and flushed as it goes), then an `end` line when
- *                  the run ended cleanly. A run killed by SIGKILL lacks the `end` line and may end
+ *                  the run ended cleanly; a `control` line wherever the user steered the load
+ *                  (run --web). A run killed by SIGKILL lacks the `end` line and may end
  *                  in a torn line: readers ignore a last line that does not parse.
  *   summary.json   written at the end, or rebuilt from series.ndjson by `checkin-load report`.
  *   report.html    self-contained HTML report.
@@ -127,10 +128,33 @@ export const seriesEndSchema = z.object({
 })
 export type SeriesEnd = z.infer<typeof seriesEndSchema>
 
+/** Who steered the load: the live page, or a script calling POST /api/control. */
+export const CONTROL_SOURCES = ['web', 'api'] as const
+export type ControlSource = (typeof CONTROL_SOURCES)[number]
+export const CONTROL_ACTIONS = ['scale', 'pause', 'resume', 'stop'] as const
+export type ControlAction = (typeof CONTROL_ACTIONS)[number]
+
+/**
+ * A change the user made to a running load (run --web, POST /api/control). The user scale
+ * multiplies the stages' share from `atMs` on (docs/web.md): `from` and `to` are the user scale
+ * before and after (a pause goes to 0, a resume back; a stop keeps it).
+ */
+export const seriesControlSchema = z.object({
+  type: z.literal('control'),
+  /** ms since the run's time zero (startedAtMs) */
+  atMs: z.number().nonnegative(),
+  who: z.enum(CONTROL_SOURCES),
+  action: z.enum(CONTROL_ACTIONS),
+  from: z.number().nonnegative(),
+  to: z.number().nonnegative(),
+})
+export type SeriesControl = z.infer<typeof seriesControlSchema>
+
 export const seriesLineSchema = z.discriminatedUnion('type', [
   seriesHeaderSchema,
   seriesSecondSchema,
   seriesEndSchema,
+  seriesControlSchema,
 ])
 export type SeriesLine = z.infer<typeof seriesLineSchema>
 
@@ -199,5 +223,7 @@ export const summarySchema = z.object({
   }),
   thresholds: z.array(thresholdResultSchema),
   passed: z.boolean(),
+  /** the user's changes to the load while it ran (run --web), in order; absent when none */
+  controls: z.array(seriesControlSchema.omit({ type: true })).optional(),
 })
 export type Summary = z.infer<typeof summarySchema>

@@ -1,7 +1,7 @@
-import type { SeriesHeader, SeriesSecond } from '../model/results.js'
+import type { SeriesControl, SeriesHeader, SeriesSecond, Summary } from '../model/results.js'
 import { ChartRecorder } from './chart-data.js'
 import { type DecodedSecond, decodeSecond } from './decoded-second.js'
-import { SummaryBuilder } from './summary.js'
+import { type BuildOptions, SummaryBuilder } from './summary.js'
 
 /**
  * Everything a run's results are made of, fed one second line at a time: the summary (cumulative
@@ -11,6 +11,8 @@ import { SummaryBuilder } from './summary.js'
 export class RunAccumulator {
   readonly summary: SummaryBuilder
   readonly chart: ChartRecorder
+  /** the user's changes to the load (series `control` lines), in order */
+  readonly controls: SeriesControl[] = []
 
   constructor(readonly header: SeriesHeader) {
     this.summary = new SummaryBuilder(header)
@@ -23,6 +25,19 @@ export class RunAccumulator {
    */
   add(second: SeriesSecond, decoded: DecodedSecond = decodeSecond(second)): void {
     for (const piece of this.addPieces(second, decoded)) piece()
+  }
+
+  /** A control line: kept for the summary, and a marker on the charts. */
+  addControl(change: SeriesControl): void {
+    this.controls.push(change)
+    this.chart.addMarker(change)
+  }
+
+  /** The summary (SummaryBuilder.build) with the control changes, when there were any. */
+  buildSummary(options: BuildOptions): Summary {
+    const summary = this.summary.build(options)
+    if (this.controls.length === 0) return summary
+    return { ...summary, controls: this.controls.map(({ type: _, ...change }) => change) }
   }
 
   /**

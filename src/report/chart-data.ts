@@ -1,4 +1,5 @@
 import { type Histogram, newHistogram } from '../model/histogram.js'
+import type { SeriesControl } from '../model/results.js'
 import { addExtremes, addHistograms, type DecodedSecond, type ExtremesByKind } from './decoded-second.js'
 import { histogramStats } from './histogram-stats.js'
 
@@ -27,6 +28,14 @@ export interface ChartColumns {
   readonly lagMax: (number | null)[]
 }
 
+/** A change the user made to the load (run --web), drawn as a vertical line on every chart. */
+export interface ChartMarker {
+  /** seconds since the run's start (fractional) */
+  readonly t: number
+  /** what the chart shows beside the line, e.g. "web: scale 1 → 1.5" */
+  readonly label: string
+}
+
 export interface ChartData {
   /** seconds since the run's start */
   readonly t: number[]
@@ -40,6 +49,21 @@ export interface ChartData {
     readonly rssMb: number[]
     readonly inFlight: number[]
   }
+  /** the user's changes to the load, in order (absent in data made before they existed) */
+  readonly markers?: ChartMarker[]
+}
+
+/** The label of a control change on the charts, e.g. "web: scale 1 → 1.5", "api: pause". */
+export function markerLabel(change: {
+  readonly who: string
+  readonly action: string
+  readonly from: number
+  readonly to: number
+}): string {
+  const scale = (x: number) => String(Math.round(x * 1000) / 1000)
+  return change.action === 'scale'
+    ? `${change.who}: scale ${scale(change.from)} → ${scale(change.to)}`
+    : `${change.who}: ${change.action}`
 }
 
 const emptyColumns = (length: number): ChartColumns => {
@@ -110,7 +134,13 @@ export class ChartRecorder {
       total: emptyColumns(0),
       endpoints: Object.fromEntries(endpoints.map((id) => [id, emptyColumns(0)])),
       generator: { eventLoopLagMsP99: [], cpuPct: [], rssMb: [], inFlight: [] },
+      markers: [],
     }
+  }
+
+  /** A control change (series `control` line) as a marker on the charts. */
+  addMarker(change: SeriesControl): void {
+    this.data.markers!.push({ t: change.atMs / 1000, label: markerLabel(change) })
   }
 
   add(decoded: DecodedSecond): void {

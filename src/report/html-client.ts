@@ -26,6 +26,34 @@ export function drawCharts(UPlot: typeof uPlot, data: ClientData): void {
   const num = (v: number | null | undefined, decimals: number) =>
     v === null || v === undefined ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: decimals })
 
+  // the user's changes to the load (run --web): a dashed vertical line and its label on every chart
+  const markerPlugin: uPlot.Plugin = {
+    hooks: {
+      draw: (u) => {
+        const markers = chart.markers ?? []
+        if (markers.length === 0) return
+        const ctx = u.ctx
+        const { top, height } = u.bbox
+        ctx.save()
+        ctx.strokeStyle = '#8250df'
+        ctx.fillStyle = '#8250df'
+        ctx.lineWidth = Math.max(1, devicePixelRatio)
+        ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio])
+        ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`
+        for (const [i, m] of markers.entries()) {
+          const left = u.valToPos(m.t, 'x', true)
+          if (!(left >= u.bbox.left && left <= u.bbox.left + u.bbox.width)) continue
+          ctx.beginPath()
+          ctx.moveTo(left, top)
+          ctx.lineTo(left, top + height)
+          ctx.stroke()
+          ctx.fillText(m.label, left + 3 * devicePixelRatio, top + (12 + (i % 3) * 12) * devicePixelRatio)
+        }
+        ctx.restore()
+      },
+    },
+  }
+
   const fromZero = (_u: uPlot, _min: number | null, max: number | null): uPlot.Range.MinMax => [
     0,
     max !== null && max > 0 ? max * 1.08 : 1,
@@ -69,6 +97,7 @@ export function drawCharts(UPlot: typeof uPlot, data: ClientData): void {
         width: Math.max(el.clientWidth, 300),
         height: HEIGHT,
         cursor: { sync },
+        plugins: [markerPlugin],
         // counts, rates and latencies: the y axes start at zero, so a flat line reads as flat
         scales: { x: { time: false }, y: { range: fromZero }, ...(y2 ? { [y2]: { range: fromZero } } : {}) },
         axes,
@@ -193,5 +222,11 @@ export function drawCharts(UPlot: typeof uPlot, data: ClientData): void {
     for (const { u } of drawn) u.setSize({ width: 680, height: 200 })
   })
   window.addEventListener('afterprint', resize)
+  // the live page (src/web) appends to data.chart's columns and markers, then redraws
+  ;(window as unknown as { checkinLoadCharts?: { redraw(): void } }).checkinLoadCharts = {
+    redraw: () => {
+      for (const { u } of drawn) u.setData(u.data)
+    },
+  }
   document.documentElement.dataset.chartsReady = String(drawn.length)
 }

@@ -59,6 +59,7 @@ export function renderReport(summary: Summary, chart: ChartData, options: Report
     main: `${headerSection(summary)}
 ${warningsSection(summary)}
 ${thresholdsSection(summary)}
+${controlsSection(summary)}
 ${options.comparison ? renderComparisonSection(options.comparison) : ''}
 ${chartsSection(summary, chart)}
 ${endpointsSection(summary)}
@@ -116,6 +117,23 @@ function thresholdsSection(s: Summary): string {
   return `<h2>Thresholds</h2>
 <div class="scroll"><table class="data" id="thresholds">
 <thead><tr><th class="text">result</th><th class="text">metric</th><th class="text">condition</th><th>measured</th><th class="text"></th></tr></thead>
+<tbody>${rows.join('\n')}</tbody>
+</table></div>`
+}
+
+/** The user's changes to the load while it ran (run --web), also marked on the charts. */
+function controlsSection(s: Summary): string {
+  if (!s.controls || s.controls.length === 0) return ''
+  const clock = (ms: number) =>
+    `${Math.floor(ms / 60_000)}:${(Math.floor(ms / 1000) % 60).toString().padStart(2, '0')}.${Math.floor((ms % 1000) / 100)}`
+  const rows = s.controls.map(
+    (c) =>
+      `<tr data-action="${esc(c.action)}"><td class="text">${esc(clock(c.atMs))}</td><td class="text">${esc(c.who)}</td><td class="text">${esc(c.action)}</td><td>${esc(formatNumber(c.from, 3))}</td><td>${esc(formatNumber(c.to, 3))}</td></tr>`,
+  )
+  return `<h2>Load changes</h2>
+<p class="muted">Changes made while the run went (live page or <code>POST /api/control</code>): the user scale multiplies the stages' share from that moment on.</p>
+<div class="scroll"><table class="data" id="controls">
+<thead><tr><th class="text">at (m:ss)</th><th class="text">who</th><th class="text">action</th><th>scale before</th><th>scale after</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody>
 </table></div>`
 }

@@ -40,9 +40,10 @@ export async function rebuildSummary(dir: string, options: RebuildOptions = {}):
   })) {
     if (line.type === 'header') accumulator = new RunAccumulator(line)
     else if (line.type === 'second') accumulator!.add(line)
+    else if (line.type === 'control') accumulator!.addControl(line)
     else end = line
   }
-  const { header, summary, chart } = accumulator!
+  const { header, chart } = accumulator!
   for (const spec of options.thresholds ?? []) {
     // re-judging by an endpoint the run never sent would only say "no data"
     if (spec.endpoint !== undefined && !header.endpoints.includes(spec.endpoint)) {
@@ -54,7 +55,7 @@ export async function rebuildSummary(dir: string, options: RebuildOptions = {}):
   const thresholds = thresholdsOfRun(header, options)
   return {
     header,
-    summary: summary.build({
+    summary: accumulator!.buildSummary({
       ...(end && { endedAt: end.endedAt }),
       endReason: end?.reason ?? 'incomplete',
       thresholds,
