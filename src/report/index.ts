@@ -4,7 +4,13 @@
 
 // Feeding a run's seconds in, live or from series.ndjson
 export { RunAccumulator } from './accumulator.js'
-export { type ChartColumns, type ChartData, ChartRecorder } from './chart-data.js'
+export {
+  type ChartColumns,
+  type ChartData,
+  type ChartMarker,
+  ChartRecorder,
+  markerLabel,
+} from './chart-data.js'
 // Comparing two runs
 export {
   COMPARE_RULES,
@@ -16,10 +22,26 @@ export {
   type Verdict,
 } from './compare.js'
 export { type DecodedInterval, type DecodedSecond, decodeSecond } from './decoded-second.js'
+export { type HistogramStats, histogramStats } from './histogram-stats.js'
 // Outputs
-export { esc, type ReportOptions, renderComparisonSection, renderReport } from './html.js'
-// self-contained pages of other rooms (capacity.html) inline uPlot the same way
-export { type ChartPage, renderChartPage } from './html-assets.js'
+export {
+  ENDPOINT_COLORS,
+  esc,
+  type ReportOptions,
+  renderComparisonSection,
+  renderReport,
+} from './html.js'
+// self-contained pages of other rooms (capacity.html, the live page) inline uPlot the same way
+export {
+  type ChartPage,
+  inlineSafe,
+  jsonForScript,
+  REPORT_CSS,
+  renderChartPage,
+  uplotAssets,
+} from './html-assets.js'
+// the live page (src/web) draws the report's charts and appends to them
+export { type ClientData, drawCharts } from './html-client.js'
 export { renderJUnit } from './junit.js'
 export { renderMarkdown } from './markdown.js'
 export { type MetricSource, summarySource } from './metric-source.js'
