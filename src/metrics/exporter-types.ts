@@ -19,6 +19,8 @@ export interface LiveExporter {
   readonly url?: string
   /** called once per second with the second's snapshot (and the run's asked rate per endpoint) */
   onSecond(second: SeriesSecond, context: SecondContext): void
+  /** the user scale set live (run --web), 0 while paused */
+  onUserScale?(scale: number): void
   /** threshold status, 1 ok / 0 failing, when the run evaluates them */
   onThresholds?(results: readonly ThresholdResult[]): void
   /** the run ended: flush; Prometheus stays up for lingerMs so the last scrape sees the end */

@@ -52,6 +52,10 @@ export class PrometheusExporter implements LiveExporter {
     this.metrics.onSecond(second, context)
   }
 
+  onUserScale(scale: number): void {
+    this.metrics.onUserScale(scale)
+  }
+
   onThresholds(results: readonly ThresholdResult[]): void {
     this.metrics.onThresholds(results)
   }

@@ -223,6 +223,16 @@ test('threshold verdicts as 1/0 gauges; a later evaluation replaces the earlier'
   assert.equal(get(s, 'checkin_load_run_info', { ...shard, target: '', shards: '4' }), 1)
 })
 
+test('the user scale (run --web) as a gauge: 1 until changed, 0 while paused', async () => {
+  const metrics = new PrometheusMetrics({ runId: 'run-1', endpoints: [], methods: {} })
+  const at = async () => get(parseExposition(await metrics.metrics()), 'checkin_load_user_scale', {})
+  assert.equal(await at(), 1)
+  metrics.onUserScale(1.75)
+  assert.equal(await at(), 1.75)
+  metrics.onUserScale(0)
+  assert.equal(await at(), 0)
+})
+
 for (const [target, label] of [
   ['http://127.0.0.1:3000', 'http://127.0.0.1:3000'],
   ['https://user:secret@staging-api.va.gov/base/?key=abc', 'https://staging-api.va.gov/base/'],

@@ -61,6 +61,7 @@ export class PrometheusMetrics {
   private readonly askedRps: Gauge<'endpoint'>
   private readonly achievedRps: Gauge<'endpoint'>
   private readonly share: Gauge
+  private readonly userScale: Gauge
   private readonly eventLoopLag: Gauge
   private readonly cpu: Gauge
   private readonly rss: Gauge
@@ -124,9 +125,15 @@ export class PrometheusMetrics {
     })
     this.share = new Gauge({
       name: 'checkin_load_share',
-      help: 'Share of the profile asked at the end of the last second (1 = the full profile; --scale included)',
+      help: 'Share of the profile asked at the end of the last second (1 = the full profile; --scale and the user scale included)',
       registers,
     })
+    this.userScale = new Gauge({
+      name: 'checkin_load_user_scale',
+      help: "The user scale set live (run --web, POST /api/control): it multiplies the stages' share; 0 while paused",
+      registers,
+    })
+    this.userScale.set(1)
     this.eventLoopLag = new Gauge({
       name: 'checkin_load_event_loop_lag_p99_seconds',
       help: "The generator's event-loop lag p99 over the last second; above 0.01 its timing is not trustworthy",
@@ -225,6 +232,11 @@ export class PrometheusMetrics {
     field: HistogramField,
   ): void {
     if (stats[field] !== '') metric.add(series, recordedValues(stats, field))
+  }
+
+  /** The user scale now (0 while paused). */
+  onUserScale(scale: number): void {
+    this.userScale.set(scale)
   }
 
   onThresholds(results: readonly ThresholdResult[]): void {
