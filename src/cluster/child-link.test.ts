@@ -99,3 +99,19 @@ test('the parent going away stops the run gracefully and releases a worker waiti
   assert.ok((await start) >= before)
   assert.deepEqual(r.calls, ['stop'])
 })
+
+test('the user scale (run --web) reaches the run with its shared time, also when set before the run is handed over', () => {
+  const proc = new FakeProcess()
+  const l = link(proc)
+  proc.emit('message', { type: 'scale', scale: 2, atMs: 5000 })
+  const calls: string[] = []
+  const steered = {
+    stop: () => calls.push('stop'),
+    abort: () => calls.push('abort'),
+    setUserScale: (scale: number, atMs?: number) => calls.push(`scale ${scale} at ${atMs}`),
+  }
+  l.control(steered)
+  proc.emit('message', { type: 'scale', scale: 0, atMs: 6000 })
+  proc.emit('message', { type: 'scale', scale: 'x', atMs: 7000 })
+  assert.deepEqual(calls, ['scale 2 at 5000', 'scale 0 at 6000'])
+})

@@ -15,10 +15,17 @@ export interface ParentLink {
   readonly observer: RunObserver
   /** the run's startAt option: tells the parent this worker is ready, resolves to the shared start */
   startAt(): Promise<number>
-  /** the run to stop when the parent asks (or disappears) */
-  control(run: { stop(): void; abort(): void }): void
+  /** the run to stop (or steer) when the parent asks, or to stop when it disappears */
+  control(run: SteeredRun): void
   /** the run is over: send its totals, then let go of the channel */
   finish(outcome?: { readonly runDir: string; readonly engine: WorkerTotals }): Promise<void>
+}
+
+/** What a worker's run offers the parent: stop, abort, and (run --web) the user scale from a shared time. */
+export interface SteeredRun {
+  stop(): void
+  abort(): void
+  setUserScale?(scale: number, atEpochMs?: number): void
 }
 
 type Send = (message: WorkerMessage, callback?: (error: Error | null) => void) => boolean
@@ -29,7 +36,9 @@ export function parentLink(proc: NodeJS.Process = process): ParentLink | undefin
   const send = proc.send.bind(proc) as Send
   // the channel must not keep this process alive: the run does, as long as it runs
   proc.channel?.unref()
-  let run: { stop(): void; abort(): void } | undefined
+  let run: SteeredRun | undefined
+  /** the last scale the parent set, for a run handed over after it */
+  let scaleAsked: { scale: number; atMs: number } | undefined
   let stopAsked = false
   let abortAsked = false
   let startAtMs: number | undefined
@@ -53,6 +62,9 @@ export function parentLink(proc: NodeJS.Process = process): ParentLink | undefin
     if (!isParentMessage(message)) return
     if (message.type === 'start') {
       startNow(message.atMs)
+    } else if (message.type === 'scale') {
+      scaleAsked = { scale: message.scale, atMs: message.atMs }
+      run?.setUserScale?.(message.scale, message.atMs)
     } else if (message.type === 'stop') {
       stopAsked = true
       run?.stop()
@@ -86,6 +98,7 @@ export function parentLink(proc: NodeJS.Process = process): ParentLink | undefin
     },
     control(handle) {
       run = handle
+      if (scaleAsked) handle.setUserScale?.(scaleAsked.scale, scaleAsked.atMs)
       if (abortAsked) handle.abort()
       else if (stopAsked) handle.stop()
     },

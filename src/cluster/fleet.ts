@@ -60,6 +60,9 @@ const STDERR_TAIL = 2000
 /** Time a worker gets, beyond its own bounds, to write its files and exit before it is killed. */
 const WATCHDOG_SLACK_MS = 30_000
 
+/** How far ahead a user scale change is dated, so the IPC message reaches every worker before it applies. */
+const SCALE_LEAD_MS = 50
+
 export class ShardFleet {
   readonly workers: number
   private phase: 'idle' | 'running' | 'done' = 'idle'
@@ -91,6 +94,14 @@ export class ShardFleet {
     this.tell({ type: 'stop' })
     this.wake()
     if (this.phase === 'running') this.armWatchdog(Date.now() + this.drainAllowanceMs())
+  }
+
+  /**
+   * The user scale (run --web) for every worker, from a moment a little ahead that all of them
+   * share, so that their slices of the arrival stream stay one stream.
+   */
+  setUserScale(scale: number): void {
+    this.tell({ type: 'scale', scale, atMs: Date.now() + SCALE_LEAD_MS })
   }
 
   abort(): void {

@@ -31,11 +31,13 @@ export type WorkerMessage =
   | { readonly type: 'totals'; readonly totals: WorkerTotals; readonly runDir: string }
 
 /**
- * Parent -> worker: the shared start time (epoch ms), sent once every worker is ready; end
- * gracefully (as a first Ctrl-C), or at once (as a second).
+ * Parent -> worker: the shared start time (epoch ms), sent once every worker is ready; the user
+ * scale set live (run --web: from `atMs`, epoch ms, the same for every worker so that the shards'
+ * streams stay one stream); end gracefully (as a first Ctrl-C), or at once (as a second).
  */
 export type ParentMessage =
   | { readonly type: 'start'; readonly atMs: number }
+  | { readonly type: 'scale'; readonly scale: number; readonly atMs: number }
   | { readonly type: 'stop' }
   | { readonly type: 'abort' }
 
@@ -49,6 +51,9 @@ export function isParentMessage(value: unknown): value is ParentMessage {
   return (
     type === 'stop' ||
     type === 'abort' ||
-    (type === 'start' && typeof (value as { atMs?: unknown }).atMs === 'number')
+    (type === 'start' && typeof (value as { atMs?: unknown }).atMs === 'number') ||
+    (type === 'scale' &&
+      typeof (value as { scale?: unknown }).scale === 'number' &&
+      typeof (value as { atMs?: unknown }).atMs === 'number')
   )
 }
