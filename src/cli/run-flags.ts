@@ -114,6 +114,24 @@ function declareRunFlags(command: Command): Command {
     .addOption(
       durationOption('--prometheus-linger <d>', 'keep the Prometheus endpoint up after the run (default 5s)'),
     )
+    .option('--web', 'serve the live page: watch the run and steer its scale from a browser (docs/web.md)')
+    .addOption(
+      numberOption('--web-port <n>', 'port of the live page (default 5665; 0 = any free port)', {
+        min: 0,
+        max: 65535,
+        integer: true,
+      }),
+    )
+    .option(
+      '--web-host <host>',
+      'address of the live page (default 127.0.0.1: reach it through an SSH tunnel)',
+    )
+    .addOption(
+      durationOption(
+        '--web-linger <d>',
+        'keep the live page up after the run, with the final report (default 10s)',
+      ),
+    )
     .option('--dogstatsd <host:port>', 'send DogStatsD metrics to this agent')
     .addOption(listOption('--tag <key:value>', 'global metric tag (repeatable)'))
     .addOption(
@@ -191,6 +209,7 @@ const RENAMED: Readonly<Record<string, string>> = {
   duration: 'durationMs',
   timeout: 'timeoutMs',
   prometheusLinger: 'prometheusLingerMs',
+  webLinger: 'webLingerMs',
   startAt: 'startAtMs',
   ca: 'caFile',
   tag: 'tags',

@@ -61,6 +61,11 @@ export function shardConfigFile(config: RunConfig, profilePath?: string): Record
     runId: _runId,
     prometheusPort: _prometheusPort,
     prometheusHost: _prometheusHost,
+    // the parent (or nobody, in a pod) serves the live page
+    web: _web,
+    webPort: _webPort,
+    webHost: _webHost,
+    webLingerMs: _webLingerMs,
     baseline: _baseline,
     junit: _junit,
     markdown: _markdown,

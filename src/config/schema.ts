@@ -79,6 +79,13 @@ export const runConfigSchema = z.strictObject({
   prometheusHost: z.string().default('127.0.0.1'),
   /** keep the Prometheus endpoint up this long after the run, so the last scrape sees the end */
   prometheusLingerMs: z.number().int().nonnegative().default(5_000),
+  /** serve the live page (src/web): watch the run and steer its scale from a browser */
+  web: z.boolean().default(false),
+  webPort: z.number().int().min(0).max(65_535).default(5665),
+  /** loopback unless said otherwise: the page steers the load (its token guards it too) */
+  webHost: z.string().default('127.0.0.1'),
+  /** keep the page up this long after the run, with the final report */
+  webLingerMs: z.number().int().nonnegative().default(10_000),
   /** host:port of a DogStatsD agent */
   dogstatsd: z.string().optional(),
   /** global tags for DogStatsD/Prometheus, "key:value" */
