@@ -1,5 +1,5 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs'
-import type { SeriesEnd, SeriesHeader, SeriesLine, SeriesSecond } from '../model/results.js'
+import type { SeriesControl, SeriesEnd, SeriesHeader, SeriesLine, SeriesSecond } from '../model/results.js'
 import type { RunObserver } from './observer.js'
 
 /**
@@ -29,6 +29,11 @@ export class SeriesWriter implements RunObserver {
 
   onSecond(second: SeriesSecond): void {
     this.write(second)
+  }
+
+  /** A change the user made to the load (run --web), between the seconds it fell in. */
+  onControl(change: SeriesControl): void {
+    this.write(change)
   }
 
   onEnd(end: SeriesEnd): void {

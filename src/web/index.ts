@@ -30,4 +30,5 @@ export {
   type WebServer,
   type WebServerOptions,
 } from './server.js'
+export { LiveSession, type LiveSessionOptions } from './session.js'
 export { type SteerableLoad, Steering, type SteeringOptions, userScaleLimit } from './steering.js'
