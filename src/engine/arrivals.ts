@@ -1,5 +1,6 @@
 import type { Stage } from '../config/parse.js'
 import type { Rng } from './rng.js'
+import type { UserScaleSchedule } from './user-scale.js'
 
 /**
  * Arrivals of one flow on the run's clock.
@@ -141,11 +142,16 @@ function solveWithinStage(from: number, to: number, d: number, a: number): numbe
 
 /**
  * One flow's arrival times (ms from the run's time zero), in order, until the end of the stages.
- * `ratePerMs` is the flow's arrivals per ms at share 1 (already times --scale).
+ * `ratePerMs` is the flow's arrivals per ms at share 1 (already times --scale). With a user scale
+ * (user-scale.ts), the points are drawn in the area of share x user scale; after a change of it,
+ * reschedule() moves the pending arrival to where the new scale puts it.
  */
 export class ArrivalStream {
   private readonly cursor: StageCursor
-  /** time of the next arrival this shard keeps; Infinity when the stream is over */
+  /** the pending arrival's point in arrival space */
+  private point = Number.NaN
+  private ended = false
+  /** time of the next arrival this shard keeps; Infinity when the stream is over (or paused) */
   nextMs: number
 
   constructor(
@@ -154,20 +160,35 @@ export class ArrivalStream {
     private readonly ratePerMs: number,
     private readonly endMs: number,
     startShare = 0,
+    private readonly userScale?: UserScaleSchedule,
   ) {
     this.cursor = new StageCursor(stages, startShare)
     this.nextMs = Number.POSITIVE_INFINITY
     if (ratePerMs > 0) this.advance()
+    else this.ended = true
   }
 
   /** Moves to the following arrival. */
   advance(): void {
-    const t = this.cursor.timeAt(this.process.nextPoint() / this.ratePerMs)
-    this.nextMs = t < this.endMs ? t : Number.POSITIVE_INFINITY
+    this.point = this.process.nextPoint()
+    this.place()
+  }
+
+  /** The user scale changed: the pending arrival moves to its time under the new scale. */
+  reschedule(): void {
+    if (!this.ended) this.place()
   }
 
   /** Ends the stream now (stop requested). */
   end(): void {
+    this.ended = true
     this.nextMs = Number.POSITIVE_INFINITY
+  }
+
+  private place(): void {
+    const area = this.point / this.ratePerMs
+    const stageArea = this.userScale ? this.userScale.stageAreaFor(area) : area
+    const t = stageArea === Number.POSITIVE_INFINITY ? stageArea : this.cursor.timeAt(stageArea)
+    this.nextMs = t < this.endMs ? t : Number.POSITIVE_INFINITY
   }
 }

@@ -8,6 +8,7 @@ import { ConnectionPool } from './pool.js'
 import { createRng } from './rng.js'
 import { createTransport, type HttpTransport, type Transport } from './transports/index.js'
 import type { EngineHooks, EngineOptions, EngineResult, VisitDataSource } from './types.js'
+import { UserScaleSchedule } from './user-scale.js'
 import { type VisitEvents, Visits } from './visit.js'
 
 export type { EngineOptions, EngineResult } from './types.js'
@@ -38,6 +39,8 @@ export class Engine implements VisitEvents {
   private readonly clock: Clock
   private readonly hooks: EngineHooks
   private readonly streams: ArrivalStream[]
+  /** the user's live factor on the stages' share (run --web) */
+  private readonly userScale: UserScaleSchedule
   private readonly stages: readonly Stage[]
   private readonly startShare: number
   private readonly scale: number
@@ -77,6 +80,7 @@ export class Engine implements VisitEvents {
     this.drainTimeoutMs = options.drainTimeoutMs ?? options.timeoutMs + 1000
     this.startAtMs = options.startAtMs
     const shard = options.shard ?? { index: 0, count: 1 }
+    this.userScale = new UserScaleSchedule(options.stages, this.startShare)
     this.streams = this.flows.map(
       (flow) =>
         new ArrivalStream(
@@ -85,6 +89,7 @@ export class Engine implements VisitEvents {
           (flow.arrivalsPerMinute * options.scale) / 60_000,
           this.endMs,
           this.startShare,
+          this.userScale,
         ),
     )
     this.clock = new Clock(options.clock ?? 'timer', this.tick)
@@ -164,6 +169,19 @@ export class Engine implements VisitEvents {
     this.stopped = true
     this.beginDrain(this.clock.now())
     this.wake()
+  }
+
+  /**
+   * The user scale (run --web): from run time `atMs` (default now; never earlier than now) the
+   * stages' share is multiplied by `scale`, ramped over a second (user-scale.ts); 0 pauses the
+   * arrivals at once. Every flow's pending arrival moves to where the new scale puts it.
+   */
+  setUserScale(scale: number, atMs?: number): void {
+    if (this.phase === 'done' || this.phase === 'draining') return
+    const now = this.phase === 'idle' ? 0 : this.clock.now()
+    this.userScale.set(Math.max(now, atMs ?? now), scale)
+    for (const stream of this.streams) stream.reschedule()
+    if (this.phase === 'running') this.wake()
   }
 
   /** Ends now: what is in flight is counted as timeouts. */
@@ -297,7 +315,11 @@ export class Engine implements VisitEvents {
   private foldSecond(): void {
     const endOfSecond = this.nextSecondMs
     const share =
-      endOfSecond <= this.arrivalsEndMs ? shareAt(this.stages, endOfSecond, this.startShare) * this.scale : 0
+      endOfSecond <= this.arrivalsEndMs
+        ? shareAt(this.stages, endOfSecond, this.startShare) *
+          this.scale *
+          this.userScale.scaleAt(endOfSecond)
+        : 0
     this.hooks.onSecond?.(this.second, share, this.visits.inFlight)
     this.second++
     this.nextSecondMs += 1000
