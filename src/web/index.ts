@@ -21,7 +21,7 @@ export type {
   SecondEvent,
   TableRow,
 } from './feed-types.js'
-export { type FeedEvent, LiveFeed, type LiveFeedOptions } from './live-feed.js'
+export { type FeedEvent, LiveFeed, type LiveFeedOptions, type LiveSource } from './live-feed.js'
 export { renderLivePage } from './page.js'
 export {
   DEFAULT_WEB_HOST,

@@ -2,12 +2,14 @@ import type { ThresholdSpec } from '../config/thresholds.js'
 import type { SeriesControl, SeriesHeader, SeriesSecond, ThresholdResult } from '../model/results.js'
 import {
   type ChartColumns,
+  type ChartRecorder,
   type DecodedSecond,
   ENDPOINT_COLORS,
   evaluateThresholds,
   histogramStats,
   markerLabel,
   RunAccumulator,
+  type SummaryBuilder,
 } from '../report/index.js'
 import type { ControlState } from './control.js'
 import type {
@@ -32,6 +34,13 @@ export interface LiveFeedOptions {
   readonly control?: () => ControlState
 }
 
+/** What the feed reads a run's numbers from: a RunAccumulator, or a session pipeline's summary and chart. */
+export interface LiveSource {
+  readonly header: SeriesHeader
+  readonly summary: SummaryBuilder
+  readonly chart: ChartRecorder
+}
+
 /** One server-sent event, serialized once for every client. */
 export interface FeedEvent {
   readonly name: FeedEventName
@@ -53,7 +62,7 @@ const frame = (name: FeedEventName, data: unknown): FeedEvent => ({
  * histogram walks: they are computed only while a page listens.
  */
 export class LiveFeed {
-  private accumulator: RunAccumulator | undefined
+  private accumulator: LiveSource | undefined
   /** the accumulator is this feed's own (fed here), not the run's (fed by the pipeline) */
   private ownAccumulator = false
   private readonly listeners = new Set<Listener>()
@@ -64,10 +73,10 @@ export class LiveFeed {
 
   constructor(private readonly options: LiveFeedOptions) {}
 
-  /** The run's time zero. Pass the run's own accumulator when it has one, to share its work. */
-  onHeader(header: SeriesHeader, accumulator?: RunAccumulator): void {
-    this.ownAccumulator = accumulator === undefined
-    this.accumulator = accumulator ?? new RunAccumulator(header)
+  /** The run's time zero. Pass the run's own summary and chart when it has them, to share their work. */
+  onHeader(header: SeriesHeader, source?: LiveSource): void {
+    this.ownAccumulator = source === undefined
+    this.accumulator = source ?? new RunAccumulator(header)
     if (this.ownAccumulator) for (const change of this.controls) this.accumulator.chart.addMarker(change)
     this.broadcast(() => frame('hello', this.hello()))
   }
@@ -76,7 +85,7 @@ export class LiveFeed {
   onSecond(second: SeriesSecond, decoded?: DecodedSecond): void {
     const accumulator = this.accumulator
     if (!accumulator) return
-    if (this.ownAccumulator) accumulator.add(second, decoded)
+    if (this.ownAccumulator) (accumulator as RunAccumulator).add(second, decoded)
     this.broadcast(() => {
       const row = this.row(second.t)
       if (!row) return undefined

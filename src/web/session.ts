@@ -1,8 +1,8 @@
 import type { ThresholdSpec } from '../config/thresholds.js'
 import type { SeriesControl, SeriesHeader, SeriesSecond } from '../model/results.js'
-import type { DecodedSecond, RunAccumulator } from '../report/index.js'
+import type { DecodedSecond } from '../report/index.js'
 import type { LiveFinal, LiveStep } from './feed-types.js'
-import { LiveFeed } from './live-feed.js'
+import { LiveFeed, type LiveSource } from './live-feed.js'
 import { startWebServer, type WebServer } from './server.js'
 import { type SteerableLoad, Steering } from './steering.js'
 
@@ -74,8 +74,8 @@ export class LiveSession {
   }
 
   /** The run's time zero: the page shows it, and from now on the load can be steered. */
-  onHeader(header: SeriesHeader, load: SteerableLoad, accumulator?: RunAccumulator): void {
-    this.feed.onHeader(header, accumulator)
+  onHeader(header: SeriesHeader, load: SteerableLoad, source?: LiveSource): void {
+    this.feed.onHeader(header, source)
     this.steering.start(load, header.startedAtMs)
   }
 
