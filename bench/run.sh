@@ -3,7 +3,7 @@
 # (bench-peers.md). Installs the tools they drive when missing: nginx, wrk, hey, Locust (Debian),
 # loadtest (npm, into bench/.peers: a peer to measure, not a dependency of the product).
 # Usage: npm run bench            (all)
-#        npm run bench -- engine  (one of: engine, soak, mock, workers; soak takes 10 minutes)
+#        npm run bench -- engine  (one of: engine, soak, mock, workers, web; soak takes 10 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,4 +39,8 @@ fi
 if [ "$which" = all ] || [ "$which" = workers ]; then
   echo "== --workers 2 vs 1 against nginx"
   node dist/bench/workers.js
+fi
+if [ "$which" = all ] || [ "$which" = web ]; then
+  echo "== the live page (run --web, one event stream open) vs none, paired, against nginx"
+  node dist/bench/web-page.js
 fi
