@@ -178,10 +178,17 @@ export class Engine implements VisitEvents {
    */
   setUserScale(scale: number, atMs?: number): void {
     if (this.phase === 'done' || this.phase === 'draining') return
+    // before time zero, nothing to date it from: from the start
+    if (this.phase === 'idle') atMs = 0
     const now = this.phase === 'idle' ? 0 : this.clock.now()
     this.userScale.set(Math.max(now, atMs ?? now), scale)
     for (const stream of this.streams) stream.reschedule()
     if (this.phase === 'running') this.wake()
+  }
+
+  /** The user scale from a wall-clock time (epoch ms): what a worker of `run --workers` is sent. */
+  setUserScaleAtEpoch(scale: number, atEpochMs: number): void {
+    this.setUserScale(scale, this.phase === 'idle' ? 0 : atEpochMs - this.startedAtMs)
   }
 
   /** Ends now: what is in flight is counted as timeouts. */
