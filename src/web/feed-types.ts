@@ -46,6 +46,7 @@ export interface TableRow {
 
 /** A capacity step as judged (capacity --web). */
 export interface LiveStep {
+  /** 1-based, as capacity.json numbers its steps */
   readonly index: number
   readonly share: number
   readonly askedRps: number

@@ -130,7 +130,7 @@ export function liveClient(UPlot: typeof uPlot, draw: Draw): void {
               ? '✓ held'
               : `✗ failed${s.notes.length ? `: ${s.notes.join('; ')}` : ''}`
         tr.append(
-          cell(String(s.index + 1)),
+          cell(String(s.index)),
           cell(`${num(s.share, 3)}x`),
           cell(num(s.askedRps, 1)),
           cell(num(s.achievedRps, 1)),
