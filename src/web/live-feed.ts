@@ -81,22 +81,40 @@ export class LiveFeed {
     this.broadcast(() => frame('hello', this.hello()))
   }
 
-  /** A folded second; with a shared accumulator, call this after it took the second in. */
+  /**
+   * A folded second; with a shared accumulator, call this after it took the second in. The event's
+   * table and thresholds take a few ms of histogram walks: they are made in pieces of a fraction of
+   * a millisecond (one endpoint, one threshold), each in its own turn of the event loop, so that
+   * the arrivals due meanwhile are not held back.
+   */
   onSecond(second: SeriesSecond, decoded?: DecodedSecond): void {
     const accumulator = this.accumulator
     if (!accumulator) return
     if (this.ownAccumulator) (accumulator as RunAccumulator).add(second, decoded)
-    this.broadcast(() => {
-      const row = this.row(second.t)
-      if (!row) return undefined
-      const event: SecondEvent = {
-        row,
-        table: this.table(row),
-        thresholds: this.thresholds(),
-        control: this.control(),
-      }
-      return frame('second', event)
-    })
+    if (this.listeners.size === 0) return
+    const row = this.row(second.t)
+    if (!row) return
+    const ids: (string | undefined)[] = [...accumulator.header.endpoints, undefined]
+    const table: TableRow[] = []
+    const thresholds: ThresholdResult[] = []
+    const pieces: (() => void)[] = [
+      ...ids.map((id) => () => {
+        table.push(this.tableRow(id, row))
+      }),
+      ...this.options.thresholds.map((spec) => () => {
+        if (!this.final) thresholds.push(...evaluateThresholds([spec], accumulator.summary))
+      }),
+      () => {
+        const event: SecondEvent = {
+          row,
+          table,
+          thresholds: this.final ? [...this.final.thresholds] : thresholds,
+          control: this.control(),
+        }
+        this.broadcast(() => frame('second', event))
+      },
+    ]
+    runInTurns(pieces)
   }
 
   onControl(change: SeriesControl): void {
@@ -212,32 +230,44 @@ export class LiveFeed {
 
   /** The endpoint table since the start: one row per endpoint, then the total. */
   private table(last: LiveRow | undefined): TableRow[] {
+    const ids: (string | undefined)[] = [...this.accumulator!.header.endpoints, undefined]
+    return ids.map((id) => this.tableRow(id, last))
+  }
+
+  private tableRow(id: string | undefined, last: LiveRow | undefined): TableRow {
     const a = this.accumulator!
-    const ids: (string | undefined)[] = [...a.header.endpoints, undefined]
-    return ids.map((id) => {
-      const counts = a.summary.counts(id)
-      const h = a.summary.histogram(id, 'latency')
-      const stats = h && h.totalCount > 0 ? histogramStats(h, [50, 95, 99]) : undefined
-      const ms = (us: number | undefined) => (us === undefined ? null : Math.round(us) / 1000)
-      const second = id === undefined ? last?.total : last?.endpoints[id]
-      return {
-        endpoint: id ?? 'total',
-        requests: counts?.requests ?? 0,
-        ok: counts?.ok ?? 0,
-        errors: counts ? counts.requests - counts.ok : 0,
-        dropped: counts?.dropped ?? 0,
-        askedRps: second?.asked ?? 0,
-        achievedRps: second?.achieved ?? 0,
-        p50: ms(stats?.percentiles[0]),
-        p95: ms(stats?.percentiles[1]),
-        p99: ms(stats?.percentiles[2]),
-        max: ms(stats?.max),
-      }
-    })
+    const counts = a.summary.counts(id)
+    const h = a.summary.histogram(id, 'latency')
+    const stats = h && h.totalCount > 0 ? histogramStats(h, [50, 95, 99]) : undefined
+    const ms = (us: number | undefined) => (us === undefined ? null : Math.round(us) / 1000)
+    const second = id === undefined ? last?.total : last?.endpoints[id]
+    return {
+      endpoint: id ?? 'total',
+      requests: counts?.requests ?? 0,
+      ok: counts?.ok ?? 0,
+      errors: counts ? counts.requests - counts.ok : 0,
+      dropped: counts?.dropped ?? 0,
+      askedRps: second?.asked ?? 0,
+      achievedRps: second?.achieved ?? 0,
+      p50: ms(stats?.percentiles[0]),
+      p95: ms(stats?.percentiles[1]),
+      p99: ms(stats?.percentiles[2]),
+      max: ms(stats?.max),
+    }
   }
 
   private thresholds(): ThresholdResult[] {
     if (this.final) return [...this.final.thresholds]
     return evaluateThresholds(this.options.thresholds, this.accumulator!.summary)
   }
+}
+
+/** Runs each piece in a turn of the event loop of its own (setImmediate), in order. */
+function runInTurns(pieces: readonly (() => void)[]): void {
+  let i = 0
+  const next = () => {
+    pieces[i++]!()
+    if (i < pieces.length) setImmediate(next)
+  }
+  setImmediate(next)
 }
