@@ -37,6 +37,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   session: 5,
   // shards: worker processes, their merge, Kubernetes manifests
   cluster: 4,
+  // the live page of a run: its server, feed and steering desk (reads report/, steered by commands/)
+  web: 4,
   // the engine, the stand-in, measuring, reporting, the check-in API as a client sees it
   engine: 3,
   mock: 3,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { RunProgress, RunStarted } from '../commands/run.js'
 import { useColor } from './color.js'
+import { lingerWithPage } from './linger.js'
 import { addRunFlags, runConfigFromCommand } from './run-flags.js'
 import { bold, formatNumber, red } from './table.js'
 
@@ -47,6 +48,7 @@ Examples:
         onStart: (info) => {
           view?.start(info)
           for (const e of info.exporters) if (e.url) process.stderr.write(`${e.name}: ${e.url}\n`)
+          if (info.web) process.stderr.write(`Live page: ${info.web}\n`)
         },
         onProgress: (p) => view?.progress(p),
         onWarning: (message) => process.stderr.write(`checkin-load: warning: ${message}\n`),
@@ -64,6 +66,7 @@ Examples:
       if (outcome.note) out.write(`\n${color ? red(outcome.note) : outcome.note}\n`)
       out.write(`\nResults: ${outcome.runDir}\nReport:  ${outcome.files.report}\n`)
       process.exitCode = outcome.exitCode
+      await lingerWithPage(outcome.page)
     })
 }
 

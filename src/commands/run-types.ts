@@ -62,6 +62,8 @@ export interface RunStarted {
   readonly exporters: readonly { readonly name: string; readonly url?: string | undefined }[]
   /** worker processes (--workers), each running one shard; 1: this process runs the engine */
   readonly workers?: number
+  /** run --web: the live page's address, token included */
+  readonly web?: string
 }
 
 export interface RunOptions {
@@ -104,6 +106,8 @@ export interface RunOutcome {
   readonly exitCode: 0 | 1 | 99
   /** why the run ended early, when a threshold aborted it or a write failed */
   readonly note?: string
+  /** run --web: the page stays up with the final report until `lingering` resolves (leave() cuts it short) */
+  readonly page?: { readonly url: string; readonly lingering: Promise<void>; leave(): void }
 }
 
 /** The handle of a run in progress: stop() ends it gracefully, abort() at once. */
@@ -111,4 +115,6 @@ export interface RunHandle {
   readonly done: Promise<RunOutcome>
   stop(): void
   abort(): void
+  /** the user scale (run --web), from a wall-clock time when given: a worker gets it from the parent */
+  setUserScale(scale: number, atEpochMs?: number): void
 }

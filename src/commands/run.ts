@@ -29,6 +29,7 @@ import { type LoadSource, Session, type SessionResult, warmUpSession } from '../
 import { makeRunId, profileRecord, runSeed } from './run-identity.js'
 import { progress } from './run-progress.js'
 import type { RunHandle, RunOptions, RunOutcome } from './run-types.js'
+import { type RunPage, startRunPage, steer, withControls } from './run-web.js'
 import { installSignals } from './signals.js'
 
 export type { LiveEndpoint, RunHandle, RunOptions, RunOutcome, RunProgress, RunStarted } from './run-types.js'
@@ -47,6 +48,7 @@ export function startRun(config: RunConfig, options: RunOptions = {}): RunHandle
       stopRequested = true
       engine?.stop()
     },
+    setUserScale: (scale: number, atEpochMs?: number) => engine && steer(engine, scale, atEpochMs),
     abort() {
       stopRequested = true
       abortRequested = true
@@ -114,11 +116,14 @@ async function execute(
   const target = config.target ?? mock!.url
   const warn = (message: string) => options.onWarning?.(message)
   let exporters: LiveExporter[] = []
+  let page: RunPage | undefined
   let session: Session
   let result: SessionResult
   try {
     exporters = await startRunExporters(plan, target, warn)
+    page = await startRunPage(plan, { session: () => session, exporters: () => exporters }, warn)
     const observers = [...(options.observers ?? []), ...exportersObservers(plan, exporters)]
+    observers.push(...(page?.observers ?? []))
     await warming
     const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
     session = createSession(plan, target, observers, startAtMs, warn)
@@ -135,18 +140,19 @@ async function execute(
       profile: plan.derived,
       exporters: exporters.map((e) => ({ name: e.name, url: e.url })),
       workers: plan.workers,
+      ...(page && { web: page.url }),
     })
     result = await session.run()
     if (result.headerFailure !== undefined) refuseRun(plan, result.headerFailure)
   } catch (error) {
     signals?.remove()
     plan.series.close()
-    await closeExporters(exporters).catch(() => {})
+    await Promise.all([closeExporters(exporters).catch(() => {}), page?.close()])
     await mock?.stop()
     throw error
   }
   signals?.remove()
-  return finishRun(plan, session, result, exporters, mock)
+  return finishRun(plan, session, result, exporters, mock, page)
 }
 
 /** Resolves the profile and names the run; refuses a start in the past or a folder that cannot be written. */
@@ -341,15 +347,13 @@ async function finishRun(
   result: SessionResult,
   exporters: readonly LiveExporter[],
   mock: MockProcess | undefined,
+  page?: RunPage,
 ): Promise<RunOutcome> {
   const { config, runDir } = plan
   const { endReason, note } = result
   const stopping = mock?.stop()
-  const summary = result.summary!.build({
-    endedAt: result.end.endedAt,
-    endReason,
-    thresholds: plan.thresholds,
-  })
+  const built = result.summary!.build({ endedAt: result.end.endedAt, endReason, thresholds: plan.thresholds })
+  const summary = withControls(page, built)
   let files: RunOutcome['files'] | undefined
   let filesFailure: Error | undefined
   try {
@@ -363,11 +367,13 @@ async function finishRun(
     filesFailure = error as Error
   }
   for (const exporter of exporters) exporter.onThresholds?.(summary.thresholds)
+  const shown = files && page?.finish(summary, files.report)
   // exporters close last: Prometheus lingers so that its last scrape sees the end
   await session.close()
   await stopping
   if (files === undefined) {
     const reason = filesFailure?.message ?? 'unknown error'
+    await page?.close()
     if (isCheckinLoadError(filesFailure)) throw filesFailure
     throw new CheckinLoadError(
       'CL_WRITE_FAILED',
@@ -383,6 +389,7 @@ async function finishRun(
     endReason,
     engine: result.engine,
     exitCode: exitCodeOf(endReason, summary.passed),
+    ...(shown && { page: shown }),
     ...(note !== undefined && { note }),
   }
 }
