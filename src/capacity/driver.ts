@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { ThresholdSpec } from '../config/thresholds.js'
 import type { ArrivalKind, ClockKind, Transport, VisitDataSource } from '../engine/index.js'
 import { UsageError } from '../errors.js'
+import type { RunObserver } from '../metrics/index.js'
 import { endpointIds } from '../profile/index.js'
 import type { Profile } from '../profile/types.js'
 import { evaluateThresholds } from '../report/index.js'
@@ -78,6 +79,8 @@ export interface CapacitySearchOptions {
   readonly warmUp?: boolean
   onStepStart?(step: { readonly index: number; readonly share: number; readonly phase: Phase }): void
   onStep?(step: StepRecord): void
+  /** a consumer of each step's seconds (capacity --web's live page) */
+  observeStep?(step: { readonly index: number; readonly share: number }): RunObserver
 }
 
 export interface StepRecord {
@@ -227,6 +230,7 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
       runId: `${options.runId ?? 'capacity'}-step-${String(index).padStart(2, '0')}`,
       ...(options.config !== undefined && { config: options.config }),
       ...(options.profileRecord !== undefined && { profile: options.profileRecord }),
+      ...(options.observeStep !== undefined && { observers: [options.observeStep({ index, share })] }),
       onEngine: (e) => control.setEngine(e),
     })
     control.setEngine(undefined)

@@ -1,5 +1,6 @@
 import type { ThresholdSpec } from '../config/thresholds.js'
 import type { ArrivalKind, ClockKind, EngineResult, Transport, VisitDataSource } from '../engine/index.js'
+import type { RunObserver } from '../metrics/index.js'
 import { type Histogram, newHistogram } from '../model/histogram.js'
 import type { SeriesSecond, ThresholdResult } from '../model/results.js'
 import type { FlowSpec } from '../profile/types.js'
@@ -49,6 +50,8 @@ export interface StepOptions {
   /** config and profile records for the series header */
   readonly config?: Record<string, unknown>
   readonly profile?: Record<string, unknown>
+  /** consumers of the step's seconds (capacity --web's live page) */
+  readonly observers?: readonly RunObserver[]
   /** the step's engine, as soon as it exists (to stop it) */
   onEngine?(engine: LoadSource): void
 }
@@ -140,6 +143,7 @@ export async function runStep(options: StepOptions): Promise<StepMeasurement> {
       endpoints: [...endpoints],
     },
     ...(options.seriesPath !== undefined && { seriesPath: options.seriesPath }),
+    ...(options.observers !== undefined && { observers: options.observers }),
     // the warm-up seconds are written, not judged
     judgeFromS: warmupS,
     chart: false,

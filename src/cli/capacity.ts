@@ -4,6 +4,7 @@ import type { CapacityFlags, CapacityStarted } from '../commands/capacity.js'
 import { parseThreshold, thresholdEntry } from '../config/thresholds.js'
 import { UsageError } from '../errors.js'
 import { notApplicable } from './applicable.js'
+import { lingerWithPage } from './linger.js'
 import { durationOption, listOption, numberOption } from './options.js'
 import { addRunFlags, runConfigFromCommand } from './run-flags.js'
 import { bold, formatNumber, green, red } from './table.js'
@@ -158,6 +159,7 @@ Examples:
       const quiet = opts.quiet === true
       const outcome = await runCapacityCommand(config, flags, {
         onStart: (info) => {
+          if (info.web) process.stderr.write(`Live page: ${info.web}\n`)
           if (!quiet) out.write(`${startText(info)}\n${STEP_HEADER}\n`)
         },
         onStep: (step) => {
@@ -167,6 +169,7 @@ Examples:
       out.write(`\n${verdictText(outcome.file)}\n`)
       out.write(`\nResults: ${outcome.files.json}\nReport:  ${outcome.files.report}\n`)
       process.exitCode = outcome.exitCode
+      await lingerWithPage(outcome.page)
     })
 }
 

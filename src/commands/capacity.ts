@@ -34,6 +34,7 @@ import { redactConfig } from '../metrics/index.js'
 import { type MockProcess, startMockProcess } from '../mock/process.js'
 import { PRESETS } from '../model/downstream.js'
 import { deriveRates, endpointIds, predictWorkers, resolveProfile } from '../profile/index.js'
+import { type CapacityPage, startCapacityPage } from './capacity-web.js'
 import { makeRunId, profileRecord, runSeed } from './run-identity.js'
 import { installSignals } from './signals.js'
 
@@ -95,6 +96,8 @@ export interface CapacityStarted {
   readonly settings: CapacityFile['settings']
   readonly slos: CapacityFile['slos']
   readonly prediction?: CapacityFile['prediction']
+  /** capacity --web: the live page's address, token included */
+  readonly web?: string
 }
 
 export interface CapacityCommandOptions {
@@ -115,6 +118,8 @@ export interface CapacityOutcome {
   readonly file: CapacityFile
   readonly files: { readonly json: string; readonly report: string }
   readonly exitCode: 0 | 99
+  /** capacity --web: the page stays up with the final report until `lingering` resolves */
+  readonly page?: { readonly url: string; readonly lingering: Promise<void>; leave(): void }
 }
 
 /** Run settings that make no sense for a capacity search: refused rather than silently ignored. */
@@ -264,7 +269,13 @@ export async function runCapacityCommand(
   const expectedAt = (share: number) => sentAt1x * share
   let signals: { remove(): void } | undefined
   let result: CapacitySearchResult
+  let page: CapacityPage | undefined
+  let stopSearch: () => void = () => {}
   try {
+    // capacity --web: the live page shows the steps as they are judged (and can stop the search)
+    page = config.web
+      ? await startCapacityPage(config, { runId, target, endpoints }, () => stopSearch())
+      : undefined
     const coolDown: CoolDown = mock
       ? standInCoolDown({ url: mock.url, maxMs: STAND_IN_IDLE_MAX_MS, minMs: 200 })
       : pauseCoolDown(coolDownMs)
@@ -277,6 +288,7 @@ export async function runCapacityCommand(
       settings: settingsInfo,
       slos,
       ...(predictionInfo && { prediction: predictionInfo }),
+      ...(page && { web: page.url }),
     })
     const handle = startCapacitySearch({
       target,
@@ -316,11 +328,23 @@ export async function runCapacityCommand(
       },
       profileRecord: profileRecord(profile, deriveRates(profile, scaleAt1x)),
       ...(options.warmUp !== undefined && { warmUp: options.warmUp }),
-      ...(options.onStepStart && { onStepStart: options.onStepStart }),
-      onStep: (step: StepRecord) => options.onStep?.(toStep(step, expectedAt(step.share))),
+      onStepStart: (step) => {
+        page?.onStepStart(step)
+        options.onStepStart?.(step)
+      },
+      onStep: (step: StepRecord) => {
+        const judged = toStep(step, expectedAt(step.share))
+        page?.onStep(judged)
+        options.onStep?.(judged)
+      },
+      ...(page && { observeStep: page.observeStep }),
     })
+    stopSearch = () => handle.stop()
     signals = options.handleSignals !== false ? installSignals(handle) : undefined
     result = await handle.done
+  } catch (error) {
+    await page?.close()
+    throw error
   } finally {
     signals?.remove()
     await mock?.stop()
@@ -352,7 +376,8 @@ export async function runCapacityCommand(
   const report = join(runDir, CAPACITY_REPORT_FILE)
   writeFileSync(json, `${JSON.stringify(file, null, 2)}\n`)
   writeFileSync(report, renderCapacityReport(file))
-  return { runDir, file, files: { json, report }, exitCode }
+  const shown = page?.finish(file, report)
+  return { runDir, file, files: { json, report }, exitCode, ...(shown && { page: shown }) }
 }
 
 function toStep(step: StepRecord, expectedRps: number): CapacityStep {
