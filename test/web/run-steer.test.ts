@@ -152,3 +152,32 @@ test('run --workers 2 --web: one page for the fleet, and a change reaches every 
     await target.close()
   }
 })
+
+test('a --web-port in use is a usage error naming the flag, before any load', async () => {
+  const hits: number[] = []
+  const target = await startServer((req, res) => {
+    hits.push(Date.now())
+    okHandler(req, res)
+  })
+  const busy = await startServer(okHandler)
+  try {
+    const config = resolveRunConfig({
+      flags: {
+        target: target.url,
+        durationMs: 2_000,
+        out: mkdtempSync(join(tmpdir(), 'checkin-load-busy-port-')),
+        quiet: true,
+        web: true,
+        webPort: busy.port,
+      },
+    })
+    await assert.rejects(
+      startRun(config, { handleSignals: false, warmUp: false }).done,
+      (error: Error & { exitCode?: number }) => error.exitCode === 2 && /--web-port/.test(error.message),
+    )
+    assert.equal(hits.length, 0)
+  } finally {
+    await busy.close()
+    await target.close()
+  }
+})
