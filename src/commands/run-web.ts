@@ -20,7 +20,7 @@ export interface RunPage {
   readonly observers: readonly RunObserver[]
   /** the summary with the changes made (absent when none) */
   withControls(summary: Summary): Summary
-  /** the run is over: the page shows the verdict and the final report, for the linger */
+  /** the run is over: the page shows the verdict and the final report (none when it could not be written), for the linger */
   finish(summary: Summary, reportPath: string | undefined): ShownPage
   close(): Promise<void>
 }

@@ -367,13 +367,12 @@ async function finishRun(
     filesFailure = error as Error
   }
   for (const exporter of exporters) exporter.onThresholds?.(summary.thresholds)
-  const shown = files && page?.finish(summary, files.report)
+  const shown = page?.finish(summary, files?.report)
   // exporters close last: Prometheus lingers so that its last scrape sees the end
   await session.close()
   await stopping
   if (files === undefined) {
     const reason = filesFailure?.message ?? 'unknown error'
-    await page?.close()
     if (isCheckinLoadError(filesFailure)) throw filesFailure
     throw new CheckinLoadError(
       'CL_WRITE_FAILED',
