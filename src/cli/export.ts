@@ -23,6 +23,10 @@ const NOT_FOR_K6: Readonly<Record<string, string | { message: string }>> = {
   markdown: 'k6 writes its own results; `--out` names the script',
   mockPreset: 'the script starts no stand-in (run `checkin-load mock` for one)',
   mockWorkers: 'the script starts no stand-in (run `checkin-load mock` for one)',
+  web: 'k6 has its own web dashboard (K6_WEB_DASHBOARD=true); the script cannot steer its arrival rate',
+  webPort: 'k6 has its own web dashboard (K6_WEB_DASHBOARD_PORT)',
+  webHost: 'k6 has its own web dashboard (K6_WEB_DASHBOARD_HOST)',
+  webLinger: 'k6 has its own web dashboard',
 }
 
 /** `checkin-load export k6 [run flags] [--out FILE]`: the run's load as a k6 script. */

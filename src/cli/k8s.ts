@@ -36,6 +36,10 @@ const NOT_FOR_K8S: Readonly<Record<string, string | { message: string }>> = {
   mockPreset: 'the pods load --target, never the embedded stand-in',
   mockTimeScale: 'the pods load --target, never the embedded stand-in',
   mockWorkers: 'the pods load --target, never the embedded stand-in',
+  web: 'a pod serves no live page: watch the shards in Grafana (--metrics-port), or run --workers on one machine with --web',
+  webPort: 'a pod serves no live page',
+  webHost: 'a pod serves no live page',
+  webLinger: 'a pod serves no live page',
 }
 
 /** `checkin-load k8s --shards N --image IMAGE [run flags]`: prints an Indexed Job and its ConfigMap on stdout. */
