@@ -13,6 +13,7 @@ import {
   type Summary,
   summarySchema,
 } from '../../src/model/results.js'
+import { latencyStatsMs } from '../../src/report/histogram-stats.js'
 import { readSeries } from '../../src/report/index.js'
 import { STARTED_AT_MS, synthesizeRun } from '../report/fixtures.js'
 
@@ -90,6 +91,18 @@ export function combinedLatency(summaries: readonly Summary[], endpoint?: string
     if (e && e.histogram !== '') total.add(decodeHistogram(e.histogram))
   }
   return total
+}
+
+/**
+ * The latency stats the merge must give: percentiles of the shards' histograms added together,
+ * clamped (as every summary is) to the exact extremes the shards recorded.
+ */
+export function mergedLatencyStats(summaries: readonly Summary[], endpoint?: string) {
+  const own = summaries.map((s) => (endpoint === undefined ? s.total : s.endpoints[endpoint]!).latencyMs)
+  return latencyStatsMs(combinedLatency(summaries, endpoint), {
+    min: Math.round(Math.min(...own.map((l) => l.min)) * 1000),
+    max: Math.round(Math.max(...own.map((l) => l.max)) * 1000),
+  })
 }
 
 export interface ShardRun {

@@ -5,9 +5,8 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { startMockServer } from '../../src/mock/index.js'
 import type { SeriesHeader } from '../../src/model/results.js'
-import { latencyStatsMs } from '../../src/report/histogram-stats.js'
 import { expectedAsked } from './expected.js'
-import { askedOf, combinedLatency, readLines, readSummary, runCli } from './helpers.js'
+import { askedOf, mergedLatencyStats, readLines, readSummary, runCli } from './helpers.js'
 
 /**
  * The multi-machine path, simulated on one machine: two `checkin-load run --shard i/2` processes
@@ -109,7 +108,7 @@ test('two shards at once against one stand-in, merged: exact counts, exact perce
 
     // merged percentiles = percentiles of the shards' histograms added together, exactly
     for (const endpoint of [undefined, ...Object.keys(expected)]) {
-      const stats = latencyStatsMs(combinedLatency(shards, endpoint))
+      const stats = mergedLatencyStats(shards, endpoint)
       const got = endpoint === undefined ? summary.total.latencyMs : summary.endpoints[endpoint]!.latencyMs
       for (const p of ['p50', 'p95', 'p99'] as const)
         assert.equal(got[p], stats[p], `${endpoint ?? 'total'} ${p}`)

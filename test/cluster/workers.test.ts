@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { SeriesHeader } from '../../src/model/results.js'
-import { latencyStatsMs } from '../../src/report/histogram-stats.js'
 import { expectedAsked } from './expected.js'
-import { askedOf, combinedLatency, readLines, readSummary, runCli, secondsOf } from './helpers.js'
+import { askedOf, mergedLatencyStats, readLines, readSummary, runCli, secondsOf } from './helpers.js'
 
 /**
  * `run --workers 2` end to end: two worker processes (one shard each) and the embedded stand-in,
@@ -77,15 +76,7 @@ test('run --workers 2: one results folder, exactly profile x scale x time, judge
       assert.equal(shard.passed, false, 'a worker alone does not reach the count')
     }
     for (const endpoint of [undefined, ...Object.keys(expected)]) {
-      // the merged summary clamps percentiles to the exact extremes the shards recorded
-      const own = shards.map((s) =>
-        endpoint === undefined ? s.total.latencyMs : s.endpoints[endpoint]!.latencyMs,
-      )
-      const extremes = {
-        min: Math.round(Math.min(...own.map((l) => l.min)) * 1000),
-        max: Math.round(Math.max(...own.map((l) => l.max)) * 1000),
-      }
-      const stats = latencyStatsMs(combinedLatency(shards, endpoint), extremes)
+      const stats = mergedLatencyStats(shards, endpoint)
       const got = endpoint === undefined ? summary.total.latencyMs : summary.endpoints[endpoint]!.latencyMs
       for (const p of ['p50', 'p95', 'p99'] as const)
         assert.equal(got[p], stats[p], `${endpoint ?? 'total'} ${p}`)
