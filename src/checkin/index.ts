@@ -1,4 +1,16 @@
 /** The check-in API as a client sees it: test data for the flows' `{{var}}` templates. */
+
+export {
+  browserHeaders,
+  corsUnsafeHeaderNames,
+  defaultOrigin,
+  PREFLIGHT_MAX_AGE_MS,
+  parseOrigin,
+  preflightStep,
+  SOURCE_APP_NAMES,
+  STORED_CSRF_TOKEN,
+  withPreflights,
+} from './browser.js'
 export {
   type CheckinVisitData,
   checkinVisitData,
@@ -9,3 +21,4 @@ export {
   VISIT_VARIABLES,
   type VisitVariable,
 } from './data.js'
+export { type CheckInApp, checkinRequest, checkinVisitSteps, type RequestForm } from './requests.js'

@@ -31,3 +31,15 @@ export const CHECKIN_ROUTES: Readonly<Record<CheckinEndpointId, { method: HttpMe
 export function isCheckinEndpointId(id: string): id is CheckinEndpointId {
   return (CHECKIN_ENDPOINT_IDS as readonly string[]).includes(id)
 }
+
+/**
+ * The row of the CORS preflights (OPTIONS) that browser traffic sends before its requests
+ * (checkin-api.md §9). One row for all of them: vets-api answers every preflight in Rack::Cors,
+ * before routing, so their cost does not depend on the URL. Not a row of the profile's table:
+ * its rates and totals leave it out.
+ */
+export const PREFLIGHT_ENDPOINT_ID = 'preflight'
+
+export function isPreflightEndpoint(id: string): boolean {
+  return id === PREFLIGHT_ENDPOINT_ID
+}

@@ -8,6 +8,9 @@
  * - tls: the TLS handshake failed (bad certificate, wrong protocol)
  * - protocol: the server answered something that is not valid HTTP/1.1
  * - http_4xx / http_5xx: a status the flow did not expect
+ * - cors: browser traffic only: a preflight answered non-2xx, or an answer did not allow the
+ *   visit's Origin (Access-Control-Allow-Origin / -Credentials): a browser would not send the
+ *   request, or would not let the web app read the answer
  * - other: anything not classified above (a bug to report)
  */
 export const ERROR_KINDS = [
@@ -19,6 +22,7 @@ export const ERROR_KINDS = [
   'protocol',
   'http_4xx',
   'http_5xx',
+  'cors',
   'other',
 ] as const
 

@@ -1,12 +1,21 @@
 import type { HttpMethod } from '../model/endpoints.js'
 import type { DerivedProfile, EndpointRate, Profile } from './types.js'
 
-/** Per-endpoint request rates of a profile at a scale: each flow's arrivals x its steps. */
+/**
+ * Per-endpoint request rates of a profile at a scale: each flow's arrivals x its steps. CORS
+ * preflights (browser traffic) are not rows of the table: they are counted apart, in
+ * preflightRpm, and in receivedRpm (what the target receives).
+ */
 export function deriveRates(profile: Profile, scale = 1): DerivedProfile {
   const byEndpoint = new Map<string, { method: HttpMethod; rpm: number }>()
+  let preflightRpm = 0
   for (const flow of profile.flows) {
     const perMinute = flow.arrivalsPerMinute * scale
     for (const step of flow.steps) {
+      if (step.kind === 'preflight') {
+        preflightRpm += perMinute
+        continue
+      }
       const entry = byEndpoint.get(step.endpoint)
       if (entry) entry.rpm += perMinute
       else byEndpoint.set(step.endpoint, { method: step.method, rpm: perMinute })
@@ -30,13 +39,22 @@ export function deriveRates(profile: Profile, scale = 1): DerivedProfile {
     endpoints,
     totalRpm,
     totalRps: totalRpm / 60,
+    preflightRpm,
+    receivedRpm: totalRpm + preflightRpm,
   }
 }
 
-/** The endpoint ids of a profile, in the order they first appear. */
+/**
+ * The endpoint ids of a profile (the run's rows): its requests' in the order they first appear,
+ * then the preflight row's, if any.
+ */
 export function endpointIds(profile: Profile): string[] {
   const ids: string[] = []
+  const preflightIds: string[] = []
   for (const flow of profile.flows)
-    for (const step of flow.steps) if (!ids.includes(step.endpoint)) ids.push(step.endpoint)
-  return ids
+    for (const step of flow.steps) {
+      const list = step.kind === 'preflight' ? preflightIds : ids
+      if (!list.includes(step.endpoint)) list.push(step.endpoint)
+    }
+  return [...ids, ...preflightIds.filter((id) => !ids.includes(id))]
 }

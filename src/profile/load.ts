@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { BUILTIN_PROFILE_NAME, checkinProfile, DEFAULT_ESTIMATES } from './builtin.js'
+import { applyTraffic, type TrafficOptions } from './traffic.js'
 import type { CheckinEstimates, JsonTemplate, Profile } from './types.js'
 
 const jsonTemplate: z.ZodType<JsonTemplate> = z.lazy(() =>
@@ -88,9 +89,27 @@ export function loadProfileFile(path: string): Profile {
   }
 }
 
-/** The built-in profile by name, or a profile file (YAML/JSON) by path. */
-export function resolveProfile(nameOrPath: string, estimates: Partial<CheckinEstimates> = {}): Profile {
-  if (nameOrPath === BUILTIN_PROFILE_NAME) return checkinProfile({ ...DEFAULT_ESTIMATES, ...estimates })
+/**
+ * The built-in profile by name, or a profile file (YAML/JSON) by path; with `traffic`, as that
+ * traffic sends it (src/profile/traffic.ts). The built-in profile's requests take the web app's
+ * form for browser traffic; a file's steps are sent as written, with the browser's headers and
+ * preflights around them.
+ */
+export function resolveProfile(
+  nameOrPath: string,
+  estimates: Partial<CheckinEstimates> = {},
+  traffic?: TrafficOptions,
+): Profile {
+  const profile = loadProfile(nameOrPath, estimates, traffic?.traffic === 'browser' ? 'browser' : 'api')
+  return traffic === undefined ? profile : applyTraffic(profile, traffic)
+}
+
+function loadProfile(
+  nameOrPath: string,
+  estimates: Partial<CheckinEstimates>,
+  form: 'browser' | 'api',
+): Profile {
+  if (nameOrPath === BUILTIN_PROFILE_NAME) return checkinProfile({ ...DEFAULT_ESTIMATES, ...estimates }, form)
   if (/\.(ya?ml|json)$/.test(nameOrPath)) return loadProfileFile(nameOrPath)
   throw new ConfigError(
     `unknown profile "${nameOrPath}": use the built-in "${BUILTIN_PROFILE_NAME}" or a .yaml/.json profile file`,

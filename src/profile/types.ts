@@ -21,7 +21,21 @@ export interface StepSpec {
   readonly thinkTimeMs?: number
   /** statuses that count as success; default: any 2xx */
   readonly expectStatus?: readonly number[]
+  /**
+   * `request` (default): a request of the profile, a row of its table. `preflight`: the CORS
+   * preflight (OPTIONS) a browser sends before a request; measured in its own row, never counted
+   * in the profile's rates and totals, sent without the visit's cookies (as browsers do)
+   */
+  readonly kind?: StepKind
+  /**
+   * browser traffic: the Origin this request is sent from. The answer must allow it
+   * (Access-Control-Allow-Origin equal to it, Access-Control-Allow-Credentials: true) and a
+   * preflight must answer 2xx, else the step fails as `cors` and the visit stops there
+   */
+  readonly corsOrigin?: string
 }
+
+export type StepKind = 'request' | 'preflight'
 
 /** A named sequence of steps that one visit runs in order, sharing its cookies and variables. */
 export interface FlowSpec {
@@ -37,6 +51,22 @@ export interface Profile {
   readonly name: string
   readonly description: string
   readonly flows: readonly FlowSpec[]
+  /** how the flows are sent (src/profile/traffic.ts); absent: as written, one visit per flow */
+  readonly traffic?: ProfileTraffic
+}
+
+/** `browser`: what the check-in web app sends from a browser; `api`: bare API calls. */
+export type TrafficKind = 'browser' | 'api'
+
+export interface ProfileTraffic {
+  readonly kind: TrafficKind
+  /** browser traffic: the web app's origin (the Origin header) */
+  readonly origin?: string
+  /**
+   * the table sent as per-endpoint scripts do: every request a visit of its own, at its step's
+   * rate, with a fresh random UUID and no session
+   */
+  readonly perEndpoint: boolean
 }
 
 /** The built-in check-in profile's business estimates (DESIGN.md §1). */
@@ -65,4 +95,8 @@ export interface DerivedProfile {
   readonly endpoints: readonly EndpointRate[]
   readonly totalRpm: number
   readonly totalRps: number
+  /** CORS preflights a minute (browser traffic; 0 otherwise): not in endpoints nor totals */
+  readonly preflightRpm: number
+  /** what the target receives a minute: totalRpm + preflightRpm */
+  readonly receivedRpm: number
 }
