@@ -1,12 +1,16 @@
 import { type Command, Option } from 'commander'
+import { parseOrigin } from '../checkin/browser.js'
+import { TRAFFIC_KINDS } from '../config/schema.js'
 import { PRESET_NAMES, PRESETS, type PresetName } from '../model/downstream.js'
 import {
   BUILTIN_PROFILE_NAME,
   DEFAULT_ESTIMATES,
   type DerivedProfile,
   deriveRates,
+  type ProfileTraffic,
   predictWorkers,
   resolveProfile,
+  type TrafficKind,
   type WorkerPrediction,
 } from '../profile/index.js'
 import { numberOption } from './options.js'
@@ -22,6 +26,8 @@ interface ProfileFlags {
   workers?: number
   serverWorkers?: number
   preset?: PresetName
+  traffic?: TrafficKind
+  origin?: string
   perEndpoint?: boolean
 }
 
@@ -74,9 +80,16 @@ export function registerProfileCommand(program: Command): void {
         PRESET_NAMES,
       ),
     )
+    .addOption(
+      new Option(
+        '--traffic <kind>',
+        'browser (the web app: CORS preflights too) or api (bare calls), as run sends it (default browser)',
+      ).choices(TRAFFIC_KINDS),
+    )
+    .addOption(new Option('--origin <url>', 'Origin of browser traffic').argParser(parseOrigin))
     .option(
       '--per-endpoint',
-      'predict for the table sent endpoint by endpoint (random UUIDs, no session), as per-endpoint scripts send it',
+      'the table as per-endpoint scripts send it (each request a new visit: random UUID, no session), and its prediction',
     )
     .option('--json', 'print JSON for scripts')
     .addHelpText(
@@ -89,11 +102,19 @@ Examples:
   checkin-load profile --server-workers 240 --preset staging-2022 --per-endpoint`,
     )
     .action((flags: ProfileFlags) => {
-      const profile = resolveProfile(flags.profile, {
-        ...(flags.checkInsPerHour !== undefined && { checkInsPerHour: flags.checkInsPerHour }),
-        ...(flags.preCheckInsPerHour !== undefined && { preCheckInsPerHour: flags.preCheckInsPerHour }),
-        withDemographics: flags.withDemographics === true,
-      })
+      const profile = resolveProfile(
+        flags.profile,
+        {
+          ...(flags.checkInsPerHour !== undefined && { checkInsPerHour: flags.checkInsPerHour }),
+          ...(flags.preCheckInsPerHour !== undefined && { preCheckInsPerHour: flags.preCheckInsPerHour }),
+          withDemographics: flags.withDemographics === true,
+        },
+        {
+          traffic: flags.traffic ?? 'browser',
+          origin: flags.origin,
+          perEndpoint: flags.perEndpoint === true,
+        },
+      )
       const derived = deriveRates(profile, flags.scale)
       const workers = flags.serverWorkers ?? flags.workers
       const wantsPrediction =
@@ -106,17 +127,32 @@ Examples:
         : undefined
       process.stdout.write(
         flags.json
-          ? `${JSON.stringify(profileJson(derived, prediction), null, 2)}\n`
-          : profileText(derived, prediction),
+          ? `${JSON.stringify(profileJson(derived, prediction, profile.traffic), null, 2)}\n`
+          : profileText(derived, prediction, profile.traffic),
       )
     })
 }
 
 const round = (value: number, decimals: number) => Number(value.toFixed(decimals))
 
-export function profileJson(derived: DerivedProfile, prediction?: WorkerPrediction) {
+function trafficLine(traffic: ProfileTraffic | undefined): string {
+  if (traffic === undefined) return ''
+  const shape = traffic.perEndpoint
+    ? 'per endpoint (each request a new visit: fresh UUID, no session)'
+    : 'in visits (each flow one session)'
+  return traffic.kind === 'browser'
+    ? `\nTraffic: browser, Origin ${traffic.origin}, ${shape}; a CORS preflight before each distinct URL of a visit\n`
+    : `\nTraffic: bare API calls, ${shape}\n`
+}
+
+export function profileJson(
+  derived: DerivedProfile,
+  prediction?: WorkerPrediction,
+  traffic?: ProfileTraffic,
+) {
   return {
     profile: derived.profile,
+    ...(traffic && { traffic }),
     scale: derived.scale,
     flows: Object.fromEntries(
       derived.flows.map((f) => [f.name, { perMinute: round(f.perMinute, 3), perHour: round(f.perHour, 1) }]),
@@ -129,6 +165,9 @@ export function profileJson(derived: DerivedProfile, prediction?: WorkerPredicti
     ),
     totalRpm: round(derived.totalRpm, 3),
     totalRps: round(derived.totalRps, 3),
+    preflightRpm: round(derived.preflightRpm, 3),
+    receivedRpm: round(derived.receivedRpm, 3),
+    receivedRps: round(derived.receivedRpm / 60, 3),
     ...(prediction && {
       prediction: {
         preset: prediction.preset,
@@ -142,7 +181,11 @@ export function profileJson(derived: DerivedProfile, prediction?: WorkerPredicti
   }
 }
 
-export function profileText(derived: DerivedProfile, prediction?: WorkerPrediction): string {
+export function profileText(
+  derived: DerivedProfile,
+  prediction?: WorkerPrediction,
+  traffic?: ProfileTraffic,
+): string {
   const rows = derived.endpoints.map((e) => [
     e.endpoint,
     e.method,
@@ -150,12 +193,22 @@ export function profileText(derived: DerivedProfile, prediction?: WorkerPredicti
     formatNumber(e.rps, 2),
   ])
   rows.push(['total', '', formatNumber(derived.totalRpm, 2), formatNumber(derived.totalRps, 2)])
+  if (derived.preflightRpm > 0) {
+    const received = derived.receivedRpm
+    rows.push([
+      'preflight',
+      'OPTIONS',
+      formatNumber(derived.preflightRpm, 2),
+      formatNumber(derived.preflightRpm / 60, 2),
+    ])
+    rows.push(['vets-api receives', '', formatNumber(received, 2), formatNumber(received / 60, 2)])
+  }
   const flows = derived.flows
     .map(
       (f) => `  ${f.name}: ${formatNumber(f.perHour, 1)} an hour (${formatNumber(f.perMinute, 2)} a minute)`,
     )
     .join('\n')
-  let text = `Profile ${derived.profile} at ${derived.scale}x\n\nFlows:\n${flows}\n\n${formatTable(['endpoint', 'method', 'rpm', 'req/s'], rows, { leftColumns: [0, 1] })}\n`
+  let text = `Profile ${derived.profile} at ${derived.scale}x\n\nFlows:\n${flows}\n${trafficLine(traffic)}\n${formatTable(['endpoint', 'method', 'rpm', 'req/s'], rows, { leftColumns: [0, 1] })}\n`
   if (prediction) {
     const atScale = prediction.busyAt1x * derived.scale
     text +=

@@ -1,11 +1,13 @@
 import { type Command, Option } from 'commander'
 import { parseStartAt, type RunConfigSources, resolveRunConfig } from '../config/load.js'
 import { parseHeader, parseShard, parseStages } from '../config/parse.js'
+import { parseOrigin } from '../checkin/browser.js'
 import {
   ARRIVAL_PROCESSES,
   CLOCK_KINDS,
   type RunConfig,
   type RunConfigInput,
+  TRAFFIC_KINDS,
   TRANSPORT_KINDS,
 } from '../config/schema.js'
 import { thresholdEntry } from '../config/thresholds.js'
@@ -44,6 +46,22 @@ function declareRunFlags(command: Command): Command {
       numberOption('--pre-check-ins-per-hour <n>', 'pre-check-ins an hour (default 145000)', { min: 0 }),
     )
     .option('--with-demographics', 'add the PATCH demographics step to the day-of flow')
+    .addOption(
+      new Option(
+        '--traffic <kind>',
+        'browser: what the check-in web app sends (Origin, camelCase, CORS preflights); api: bare API calls (default browser)',
+      ).choices(TRAFFIC_KINDS),
+    )
+    .addOption(
+      new Option(
+        '--origin <url>',
+        'Origin of browser traffic (default from the target: https://staging.va.gov for staging-api.va.gov, ...)',
+      ).argParser(parseOrigin),
+    )
+    .option(
+      '--per-endpoint',
+      "send the profile's table as per-endpoint scripts do: each request a new visit (fresh UUID, no session)",
+    )
     .addOption(
       numberOption('--scale <x>', 'multiply every rate of the profile (default 1)', {
         min: 0,

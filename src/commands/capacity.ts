@@ -33,7 +33,7 @@ import { redactConfig } from '../metrics/index.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
 import { type MockProcess, startMockProcess } from '../mock/process.js'
 import { PRESETS } from '../model/downstream.js'
-import { deriveRates, endpointIds, predictWorkers, resolveProfile } from '../profile/index.js'
+import { deriveRates, endpointIds, predictWorkers, resolveProfile, trafficOf } from '../profile/index.js'
 import { type CapacityPage, startCapacityPage } from './capacity-web.js'
 import { makeRunId, profileRecord, runSeed } from './run-identity.js'
 import { installSignals } from './signals.js'
@@ -147,11 +147,15 @@ export async function runCapacityCommand(
   options: CapacityCommandOptions = {},
 ): Promise<CapacityOutcome> {
   refuseInapplicable(config)
-  const profile = resolveProfile(config.profile, {
-    checkInsPerHour: config.checkInsPerHour,
-    preCheckInsPerHour: config.preCheckInsPerHour,
-    withDemographics: config.withDemographics,
-  })
+  const profile = resolveProfile(
+    config.profile,
+    {
+      checkInsPerHour: config.checkInsPerHour,
+      preCheckInsPerHour: config.preCheckInsPerHour,
+      withDemographics: config.withDemographics,
+    },
+    trafficOf(config),
+  )
   const endpoints = endpointIds(profile)
   const embedded = config.target === undefined
   const timeScale = embedded ? config.mockTimeScale : 1

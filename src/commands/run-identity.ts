@@ -35,5 +35,11 @@ export function profileRecord(profile: Profile, derived: DerivedProfile): Record
     ),
     totalRpm: round(derived.totalRpm),
     totalRps: round(derived.totalRps),
+    // browser traffic: the CORS preflights, apart from the table, and what the target receives
+    ...(profile.traffic && { traffic: profile.traffic }),
+    ...(derived.preflightRpm > 0 && {
+      preflightRpm: round(derived.preflightRpm),
+      receivedRpm: round(derived.receivedRpm),
+    }),
   }
 }

@@ -13,6 +13,8 @@ export const TRANSPORT_KINDS = ['raw', 'undici'] as const
 /** how the engine's clock loop wakes for an arrival due within 2 ms: Node's timers or a worker thread */
 export const CLOCK_KINDS = ['timer', 'precise'] as const
 
+export const TRAFFIC_KINDS = ['browser', 'api'] as const
+
 /** Hard caps that need --no-limits to exceed (a typo must not launch a flood). */
 export const LIMITS = { maxRps: 20_000, maxDurationMs: 4 * 3_600_000 } as const
 
@@ -40,6 +42,12 @@ export const runConfigSchema = z.strictObject({
   checkInsPerHour: z.number().nonnegative().default(DEFAULT_ESTIMATES.checkInsPerHour),
   preCheckInsPerHour: z.number().nonnegative().default(DEFAULT_ESTIMATES.preCheckInsPerHour),
   withDemographics: z.boolean().default(false),
+  /** `browser`: what the check-in web app sends (headers, CORS preflights); `api`: bare API calls */
+  traffic: z.enum(TRAFFIC_KINDS).default('api'),
+  /** browser traffic's Origin; default from the target (src/checkin/browser.ts defaultOrigin) */
+  origin: z.string().optional(),
+  /** the table as per-endpoint scripts send it: every request a visit of its own, no session */
+  perEndpoint: z.boolean().default(false),
   /** multiplies every rate of the profile */
   scale: z.number().positive().default(1),
   /** stages of the run; the share of the profile moves linearly between their targets */

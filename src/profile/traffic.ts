@@ -81,3 +81,21 @@ export function perEndpointFlows(flows: readonly FlowSpec[]): FlowSpec[] {
   }
   return out
 }
+
+/** The traffic options of a run's (or capacity search's) configuration. */
+export function trafficOf(config: {
+  readonly traffic: TrafficKind
+  readonly origin?: string | undefined
+  readonly target?: string | undefined
+  readonly perEndpoint: boolean
+  readonly headers: Readonly<Record<string, string>>
+  readonly headersFromEnv: Readonly<Record<string, string>>
+}): TrafficOptions {
+  return {
+    traffic: config.traffic,
+    origin: config.origin,
+    target: config.target,
+    perEndpoint: config.perEndpoint,
+    extraHeaderNames: [...Object.keys(config.headers), ...Object.keys(config.headersFromEnv)],
+  }
+}
