@@ -1,5 +1,6 @@
 import type { ThresholdSpec } from '../config/thresholds.js'
 import { TRUST_LIMITS } from '../metrics/health.js'
+import { isPreflightEndpoint } from '../model/endpoints.js'
 import type { ErrorKind } from '../model/error-kinds.js'
 import { encodeHistogram, type Histogram, newHistogram, recordUs } from '../model/histogram.js'
 import {
@@ -177,7 +178,8 @@ export class SummaryBuilder implements MetricSource {
           this.endpoints.set(id, acc)
         }
         acc.add(interval)
-        this.all.add(interval)
+        // the total is the profile's table: CORS preflights are a row of their own, judged apart
+        if (!isPreflightEndpoint(id)) this.all.add(interval)
         if (interval.stats.asked > 0) this.lastAskedT = Math.max(this.lastAskedT, second.t)
       })
     }

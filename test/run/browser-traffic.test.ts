@@ -9,6 +9,7 @@ import { runCommand } from '../../src/commands/run.js'
 import { resolveRunConfig } from '../../src/config/load.js'
 import type { RunConfigInput } from '../../src/config/schema.js'
 import { CHECKIN_ROUTES, type CheckinEndpointId } from '../../src/model/endpoints.js'
+import type { Summary } from '../../src/model/results.js'
 import { checkinProfile, DEFAULT_ESTIMATES, deriveRates } from '../../src/profile/index.js'
 
 /**
@@ -75,6 +76,8 @@ after(async () => {
 
 const HOLD_MS = 5000
 
+let lastSummary: Summary | undefined
+
 async function record(runId: string, flags: Partial<RunConfigInput>): Promise<Recorded[]> {
   recorded = []
   const config = resolveRunConfig({
@@ -92,6 +95,7 @@ async function record(runId: string, flags: Partial<RunConfigInput>): Promise<Re
   })
   const outcome = await runCommand(config, { warmUp: false, handleSignals: false })
   assert.equal(outcome.endReason, 'completed')
+  lastSummary = outcome.summary
   return recorded
 }
 
@@ -159,6 +163,22 @@ test('browser traffic: the web app requests, each distinct URL of a visit prefli
     // URL (POST .../sessions/): once per visit too, so as often as the POSTs to it
     assert.equal(n, sameUrl(path), `${path}: ${n} preflights`)
   }
+  // the results: preflights in a row of their own, judged by their own SLOs, not in the total
+  const summary = lastSummary!
+  assert.equal(summary.endpoints.preflight?.requests, preflights.length)
+  assert.equal(summary.total.requests, api.length)
+  assert.deepEqual(summary.profile.traffic, {
+    kind: 'browser',
+    origin: 'https://staging.va.gov',
+    perEndpoint: false,
+  })
+  assert.deepEqual(
+    summary.thresholds.filter((t) => t.metric.includes('preflight')).map((t) => [t.metric, t.ok]),
+    [
+      ['http_req_duration{endpoint:preflight}', true],
+      ['http_req_failed{endpoint:preflight}', true],
+    ],
+  )
   for (const p of preflights) {
     assert.equal(p.headers.origin, 'https://staging.va.gov')
     const method = String(p.headers['access-control-request-method'])
