@@ -106,6 +106,7 @@ export class Engine implements VisitEvents {
       clock: this.clock,
       maxInFlight: options.maxInFlight,
       connections: options.connections,
+      perVisit: options.connectionPerVisit,
     })
     this.visits = new Visits({
       flows: this.flows,

@@ -25,6 +25,13 @@ export interface CompiledStep {
   readonly thinkMs: number
   /** ok[status] === 1 when the status counts as success */
   readonly ok: Uint8Array
+  /**
+   * browser traffic: the Origin the answer must allow (Access-Control-Allow-Origin equal to it,
+   * Access-Control-Allow-Credentials: true), else the step fails as `cors`; null: not checked
+   */
+  readonly corsOrigin: string | null
+  /** a CORS preflight: sent without the visit's cookies (as browsers do), and a non-2xx is `cors` */
+  readonly preflight: boolean
 }
 
 export interface CompiledFlow {
@@ -95,5 +102,7 @@ function compileStep(step: StepSpec, options: CompileOptions, where: string): Co
     dynamicHeaders,
     thinkMs: step.thinkTimeMs ?? 0,
     ok,
+    corsOrigin: step.corsOrigin ?? null,
+    preflight: step.kind === 'preflight',
   }
 }

@@ -34,6 +34,8 @@ const SERVICE_TIME_WEIGHT = 0.05
 
 /** A request the pool sends or queues: the visit, with when it began to wait. */
 export type PooledRequest = OutgoingRequest & {
+  /** a connection per visit: the visit's own, from its first request to its end */
+  ownConn: PoolConnection | undefined
   /** false once the visit has ended: its connection, when one comes, goes back unused */
   readonly active: boolean
   /** waiting in the queue for a free connection, since this time */
@@ -51,6 +53,12 @@ export interface PoolOptions {
   readonly maxInFlight: number
   /** the most connections; default min(maxInFlight, 1024) */
   readonly connections?: number | undefined
+  /**
+   * a connection per visit, as browsers: each visit opens its own keep-alive connection (TLS
+   * handshake included) at its first request and closes it at its end; nothing waits, no limit
+   * but the in-flight cap. `connections` is then ignored.
+   */
+  readonly perVisit?: boolean | undefined
 }
 
 export class ConnectionPool implements PoolLink {
@@ -70,16 +78,27 @@ export class ConnectionPool implements PoolLink {
   private waited = 0
   /** moving average of the time from send to answer (ms): is the server slow? */
   private serviceMs = 0
+  private readonly perVisit: boolean
+  /** per visit: the visits' connections open now (closed ones leave), and how many were opened */
+  private readonly visitConns = new Set<PoolConnection>()
+  private visitConnsOpened = 0
+  private visitConnsMost = 0
 
   constructor(options: PoolOptions) {
     this.transport = options.transport
     this.clock = options.clock
+    this.perVisit = options.perVisit === true
     this.maxConnections = options.connections ?? Math.min(options.maxInFlight, DEFAULT_MAX_CONNECTIONS)
   }
 
   /** connections opened */
   get size(): number {
-    return this.all.length
+    return this.perVisit ? this.visitConnsOpened : this.all.length
+  }
+
+  /** the most connections open at once */
+  get mostOpen(): number {
+    return this.perVisit ? this.visitConnsMost : this.all.length
   }
 
   /** requests that had to wait for a free connection */
@@ -100,6 +119,10 @@ export class ConnectionPool implements PoolLink {
 
   /** Sends the request's current step, or queues it until a connection is free. */
   send(request: PooledRequest): void {
+    if (this.perVisit) {
+      this.sendOwn(request)
+      return
+    }
     const conn = this.waitingHead < this.waiting.length ? undefined : this.acquire(this.mayOpen(undefined, 0))
     if (conn === undefined) {
       request.waiting = true
@@ -135,6 +158,39 @@ export class ConnectionPool implements PoolLink {
     const waited = now - head.waitingSinceMs
     if (waited < GROW_AFTER_MS) return false
     return performance.nodeTiming.idleTime - head.waitingIdleMs >= waited * IDLE_SHARE_TO_GROW
+  }
+
+  /** A connection per visit: the visit's own, opened at its first request. */
+  private sendOwn(request: PooledRequest): void {
+    let conn = request.ownConn
+    if (conn === undefined) {
+      if (this.closed) {
+        request.onError(Object.assign(new Error('the run is over'), { code: 'UND_ERR_CLOSED' }))
+        return
+      }
+      conn = this.transport.open(this)
+      conn.connecting = true
+      this.connecting++
+      request.ownConn = conn
+      this.visitConns.add(conn)
+      this.visitConnsOpened++
+      if (this.visitConns.size > this.visitConnsMost) this.visitConnsMost = this.visitConns.size
+    }
+    conn.idle = false
+    this.transport.dispatch(request, conn)
+  }
+
+  /** The visit ended: its own connection (a connection per visit) closes, as a browser's tab. */
+  visitEnded(request: PooledRequest): void {
+    const conn = request.ownConn
+    if (conn === undefined) return
+    request.ownConn = undefined
+    this.visitConns.delete(conn)
+    if (conn.connecting) {
+      conn.connecting = false
+      this.connecting--
+    }
+    conn.close().catch(() => {})
   }
 
   /** A connection may be free (or the oldest waiting has waited long enough): send, oldest first. */
@@ -185,6 +241,8 @@ export class ConnectionPool implements PoolLink {
     }
     if (conn.idle || this.closed) return
     conn.idle = true
+    // a visit's own connection waits for its visit's next request, not in the shared stack
+    if (this.perVisit) return
     this.idle.push(conn)
     this.sendWaiting()
   }
@@ -200,7 +258,8 @@ export class ConnectionPool implements PoolLink {
   /** Closes every connection once its request (if any) is done. */
   async close(): Promise<void> {
     this.closed = true
-    await Promise.all(this.all.map((conn) => conn.close()))
+    await Promise.all([...this.all, ...this.visitConns].map((conn) => conn.close()))
+    this.visitConns.clear()
     this.transport.stop()
   }
 
@@ -208,7 +267,8 @@ export class ConnectionPool implements PoolLink {
   async destroy(): Promise<void> {
     this.closed = true
     this.transport.stop()
-    await Promise.all(this.all.map((conn) => conn.destroy()))
+    await Promise.all([...this.all, ...this.visitConns].map((conn) => conn.destroy()))
+    this.visitConns.clear()
   }
 
   /**

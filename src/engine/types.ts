@@ -71,8 +71,13 @@ export interface EngineOptions {
   readonly startAtMs?: number
   /** most visits (flows) in flight at once */
   readonly maxInFlight: number
-  /** TCP connections; default min(maxInFlight, 1024) */
+  /** TCP connections of the shared pool; default min(maxInFlight, 1024) */
   readonly connections?: number
+  /**
+   * a connection per visit instead of the shared pool, as browsers: each visit opens its own
+   * keep-alive connection (TLS handshake included) and closes it at its end
+   */
+  readonly connectionPerVisit?: boolean
   /** per-request connect, headers and body timeouts (ms) */
   readonly timeoutMs: number
   /**

@@ -29,6 +29,16 @@ import type { RequestSink, VisitDataSource } from './types.js'
  */
 
 const TIMEOUT_KIND = ERROR_KIND_INDEX.timeout
+const CORS_KIND = ERROR_KIND_INDEX.cors
+const ALLOW_ORIGIN = Buffer.from('access-control-allow-origin')
+const ALLOW_CREDENTIALS = Buffer.from('access-control-allow-credentials')
+
+/** A header name (undici gives the bytes as sent) equal to a lower-case name, case-insensitively. */
+function isHeader(name: Buffer, lower: Buffer): boolean {
+  if (name.length !== lower.length) return false
+  for (let i = 0; i < name.length; i++) if ((name[i]! | 0x20) !== lower[i]!) return false
+  return true
+}
 
 /** What the visits tell the clock loop (the Engine). */
 export interface VisitEvents {
@@ -58,6 +68,12 @@ export class Visit implements Dispatcher.DispatchHandler, RawHandler {
   waitingIdleMs = 0
   /** the connection of the request in flight */
   conn: PoolConnection | undefined = undefined
+  /** browser traffic: the visit's own connection, kept from step to step, closed at its end */
+  ownConn: PoolConnection | undefined = undefined
+  /** the answer's Access-Control-Allow-Origin ('' when none) */
+  corsAllowOrigin = ''
+  /** the answer's Access-Control-Allow-Credentials is `true` */
+  corsCredentials = false
   active = false
   readonly values: string[]
   readonly jar = new CookieJar()
@@ -79,6 +95,8 @@ export class Visit implements Dispatcher.DispatchHandler, RawHandler {
   /** The request leaves now on `conn` (called by the transport): counted as sent. */
   markSent(conn: PoolConnection): number {
     this.status = 0
+    this.corsAllowOrigin = ''
+    this.corsCredentials = false
     this.sending = true
     this.conn = conn
     const sendMs = this.clock.now()
@@ -91,10 +109,32 @@ export class Visit implements Dispatcher.DispatchHandler, RawHandler {
 
   onHeaders(statusCode: number, headers: Buffer[]): boolean {
     this.status = statusCode
+    const cors = this.step.corsOrigin !== null
     for (let i = 0; i < headers.length; i += 2) {
-      if (isSetCookieName(headers[i]!)) this.jar.set(headers[i + 1]!.toString('latin1'))
+      const name = headers[i]!
+      if (isSetCookieName(name)) this.jar.set(headers[i + 1]!.toString('latin1'))
+      else if (cors && isHeader(name, ALLOW_ORIGIN)) this.onRawCors(false, headers[i + 1]!.toString('latin1'))
+      else if (cors && isHeader(name, ALLOW_CREDENTIALS))
+        this.onRawCors(true, headers[i + 1]!.toString('latin1'))
     }
     return true
+  }
+
+  onRawCors(credentials: boolean, value: string): void {
+    if (credentials) this.corsCredentials = value.trim() === 'true'
+    else this.corsAllowOrigin = value.trim()
+  }
+
+  /**
+   * The answer passes a browser's CORS check (Fetch's CORS check, credentials mode `include`):
+   * its Allow-Origin is the visit's Origin (not `*`) and Allow-Credentials is `true`; a preflight
+   * must also answer 2xx.
+   */
+  corsAllowed(): boolean {
+    const step = this.step
+    if (step.corsOrigin === null) return true
+    if (step.preflight && (this.status < 200 || this.status > 299)) return false
+    return this.corsAllowOrigin === step.corsOrigin && this.corsCredentials
   }
 
   onData(): boolean {
@@ -213,7 +253,9 @@ export class Visits {
     const endMs = this.clock.now()
     const step = visit.step
     const status = visit.status
-    const ok = status < 600 && step.ok[status] === 1
+    // a browser that refuses the answer (CORS) gives the web app no status at all: the visit ends
+    const corsRefused = !visit.corsAllowed()
+    const ok = !corsRefused && status < 600 && step.ok[status] === 1
     visit.sending = false
     this.pool.answerTime(endMs - visit.sendMs)
     if (visit.conn !== undefined) {
@@ -223,7 +265,7 @@ export class Visits {
     this.sink.response(
       step.endpoint,
       status,
-      ok ? -1 : ERROR_KIND_INDEX[classifyStatus(status)],
+      ok ? -1 : corsRefused ? CORS_KIND : ERROR_KIND_INDEX[classifyStatus(status)],
       visit.intendedMs,
       visit.sendMs,
       endMs,
@@ -259,6 +301,7 @@ export class Visits {
 
   private release(visit: Visit): void {
     if (!visit.active) return
+    this.pool.visitEnded(visit)
     visit.active = false
     visit.sending = false
     visit.waiting = false
@@ -286,6 +329,8 @@ export class Visits {
       visit.active = false
       visit.sending = false
       visit.waiting = false
+      // its own connection (a connection per visit) goes with the pool's, closed by the engine
+      visit.ownConn = undefined
     }
     this.inFlight = 0
   }

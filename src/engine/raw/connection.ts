@@ -20,6 +20,8 @@ import { ResponseParser } from './parser.js'
 export interface RawHandler {
   onRawStatus(status: number): void
   onRawSetCookie(value: string): void
+  /** an Access-Control-Allow-Origin (credentials false) or -Allow-Credentials (true) header */
+  onRawCors(credentials: boolean, value: string): void
   onComplete(): void
   onError(error: Error): void
 }
@@ -224,6 +226,15 @@ export class RawConnection extends ResponseParser {
 
   protected override onSetCookie(value: string): void {
     this.handler?.onRawSetCookie(value)
+  }
+
+  protected override onCorsHeader(credentials: boolean, value: string): void {
+    this.handler?.onRawCors(credentials, value)
+  }
+
+  /** closed for good, its request (if any) done: nothing left to watch */
+  get retired(): boolean {
+    return this.closing && this.handler === null
   }
 
   /** Closes once the request in flight (if any) is done. */

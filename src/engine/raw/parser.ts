@@ -81,6 +81,9 @@ export class ResponseParser {
   /** one Set-Cookie header value */
   protected onSetCookie(_value: string): void {}
 
+  /** an Access-Control-Allow-Origin (credentials false) or -Allow-Credentials (true) header */
+  protected onCorsHeader(_credentials: boolean, _value: string): void {}
+
   /** Gets ready for the response to a new request (`head`: a HEAD request, no body follows). */
   resetParser(head: boolean): void {
     this.status = 0
@@ -343,6 +346,14 @@ export class ResponseParser {
         }
       } else if (nameLen === 10 && !interim && equalsLower(b, nameStart, 'set-cookie')) {
         this.onSetCookie(b.toString('latin1', valueStart, valueEnd))
+      } else if (nameLen === 27 && !interim && equalsLower(b, nameStart, 'access-control-allow-origin')) {
+        this.onCorsHeader(false, b.toString('latin1', valueStart, valueEnd))
+      } else if (
+        nameLen === 32 &&
+        !interim &&
+        equalsLower(b, nameStart, 'access-control-allow-credentials')
+      ) {
+        this.onCorsHeader(true, b.toString('latin1', valueStart, valueEnd))
       }
     }
     if (interim) {

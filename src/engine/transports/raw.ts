@@ -76,7 +76,9 @@ export class RawTransport implements HttpTransport {
       if (latin1 && !isAscii(value)) latin1 = false
       extra += `${dynamic[i]![0]}: ${value}\r\n`
     }
-    const request = renderRawRequest(raw, path, extra, visit.jar.header, body, bodyBytes)
+    // a preflight goes without cookies, as a browser sends it
+    const cookie = step.preflight ? '' : visit.jar.header
+    const request = renderRawRequest(raw, path, extra, cookie, body, bodyBytes)
     const sendMs = visit.markSent(conn)
     ;(conn as RawConnection).send(request, visit, raw.head, this.clock.t0 + sendMs, latin1)
   }
@@ -90,6 +92,14 @@ export class RawTransport implements HttpTransport {
   private checkDeadlines(): void {
     const now = performance.now()
     const connections = this.connections
-    for (let i = 0; i < connections.length; i++) connections[i]!.checkDeadline(now)
+    // closed connections leave the list (a connection per visit closes one per visit)
+    let kept = 0
+    for (let i = 0; i < connections.length; i++) {
+      const conn = connections[i]!
+      if (conn.retired) continue
+      conn.checkDeadline(now)
+      connections[kept++] = conn
+    }
+    connections.length = kept
   }
 }

@@ -95,7 +95,7 @@ export class UndiciTransport implements HttpTransport {
     for (let i = 0; i < base.length; i++) headers.push(base[i]!)
     const dynamic = step.dynamicHeaders
     for (let i = 0; i < dynamic.length; i++) headers.push(dynamic[i]![0], dynamic[i]![1].render(values))
-    if (visit.jar.header !== '') headers.push('cookie', visit.jar.header)
+    if (visit.jar.header !== '' && !step.preflight) headers.push('cookie', visit.jar.header)
     visit.markSent(conn)
     // dispatch may call onError synchronously (client closed): the visit is released there
     client.client.dispatch(opts, visit)
