@@ -60,6 +60,8 @@ export interface CapacitySearchOptions {
   readonly seed: number
   readonly maxInFlight?: number
   readonly connections?: number
+  /** a connection per visit instead of the shared pool (browser traffic) */
+  readonly connectionPerVisit?: boolean
   readonly timeoutMs?: number
   /** how long flows in flight may finish after a step's hold (default min(timeout, max(5 s, step))) */
   readonly drainTimeoutMs?: number
@@ -218,6 +220,7 @@ async function search(options: CapacitySearchOptions, control: Control): Promise
       seed: options.seed + index - 1,
       maxInFlight: options.maxInFlight ?? 10_000,
       ...(options.connections !== undefined && { connections: options.connections }),
+      ...(options.connectionPerVisit === true && { connectionPerVisit: true }),
       timeoutMs,
       ...(options.headers !== undefined && { headers: options.headers }),
       ...(options.ca !== undefined && { ca: options.ca }),

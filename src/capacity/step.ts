@@ -36,6 +36,7 @@ export interface StepOptions {
   readonly seed: number
   readonly maxInFlight: number
   readonly connections?: number
+  readonly connectionPerVisit?: boolean
   readonly timeoutMs: number
   readonly headers?: Readonly<Record<string, string>>
   readonly ca?: Buffer
@@ -121,6 +122,7 @@ export async function runStep(options: StepOptions): Promise<StepMeasurement> {
         seed: options.seed,
         maxInFlight: options.maxInFlight,
         ...(options.connections !== undefined && { connections: options.connections }),
+        ...(options.connectionPerVisit === true && { connectionPerVisit: true }),
         timeoutMs: options.timeoutMs,
         drainTimeoutMs: options.drainTimeoutMs,
         ...(options.headers !== undefined && { headers: options.headers }),

@@ -99,10 +99,14 @@ function declareRunFlags(command: Command): Command {
     )
     .addOption(durationOption('--timeout <d>', 'per-request timeout (default 30s)'))
     .addOption(
-      numberOption('--connections <n>', 'TCP connections to the target (default: up to the in-flight cap)', {
-        min: 1,
-        integer: true,
-      }),
+      numberOption(
+        '--connections <n>',
+        'a shared pool of N connections (default: a connection per visit with browser traffic, as browsers; with --traffic api, up to the in-flight cap)',
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
     )
     .addOption(
       listOption('--header <header>', 'extra request header "Name: value" (repeatable; values never logged)'),

@@ -79,7 +79,12 @@ const fmt1 = (x: number) => formatNumber(x, 1)
 function statusLine(p: RunProgress): string {
   return (
     `share ${formatNumber(p.share, 2)}x  asked ${fmt1(p.askedRps)}/s  achieved ${fmt1(p.achievedRps)}/s  ` +
-    `in flight ${p.generator.inFlight}  loop lag ${fmt1(p.generator.eventLoopLagMsP99)} ms  cpu ${Math.round(p.generator.cpuPct)}%`
+    `in flight ${p.generator.inFlight}  loop lag ${fmt1(p.generator.eventLoopLagMsP99)} ms  cpu ${Math.round(p.generator.cpuPct)}%` +
+    (p.generator.sendLagMsP99 !== undefined ? `  send lag p99 ${fmt1(p.generator.sendLagMsP99)} ms` : '') +
+    // the shared pool full: a wait of its own, not the generator's lateness
+    (p.generator.waitedForConnection !== undefined
+      ? `  pool full: ${p.generator.waitedForConnection} waited, p99 ${fmt1(p.generator.connectionWaitMsP99 ?? 0)} ms`
+      : '')
   )
 }
 

@@ -33,7 +33,14 @@ import { redactConfig } from '../metrics/index.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
 import { type MockProcess, startMockProcess } from '../mock/process.js'
 import { PRESETS } from '../model/downstream.js'
-import { deriveRates, endpointIds, predictWorkers, resolveProfile, trafficOf } from '../profile/index.js'
+import {
+  connectsPerVisit,
+  deriveRates,
+  endpointIds,
+  predictWorkers,
+  resolveProfile,
+  trafficOf,
+} from '../profile/index.js'
 import { type CapacityPage, startCapacityPage } from './capacity-web.js'
 import { makeRunId, profileRecord, runSeed } from './run-identity.js'
 import { installSignals } from './signals.js'
@@ -309,6 +316,7 @@ export async function runCapacityCommand(
       seed,
       maxInFlight: config.maxInFlight,
       ...(config.connections !== undefined && { connections: config.connections }),
+      connectionPerVisit: connectsPerVisit(config),
       timeoutMs: config.timeoutMs,
       headers,
       ...(ca !== undefined && { ca }),

@@ -22,7 +22,14 @@ import { makeOutputDir } from '../metrics/output-dir.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
 import { type MockProcess, startMockProcess } from '../mock/process.js'
 import type { EndReason } from '../model/results.js'
-import { deriveRates, endpointIds, resolveProfile, stagesDurationMs, trafficOf } from '../profile/index.js'
+import {
+  connectsPerVisit,
+  deriveRates,
+  endpointIds,
+  resolveProfile,
+  stagesDurationMs,
+  trafficOf,
+} from '../profile/index.js'
 import type { DerivedProfile, Profile } from '../profile/types.js'
 import { findAbort, prepareOutputFiles, runThresholds, SERIES_FILE, writeRunFiles } from '../report/index.js'
 import { type LoadSource, Session, type SessionResult, warmUpSession } from '../session/index.js'
@@ -301,6 +308,7 @@ function createSession(
         ...(startAtMs !== undefined && { startAtMs }),
         maxInFlight: config.maxInFlight,
         ...(config.connections !== undefined && { connections: config.connections }),
+        connectionPerVisit: connectsPerVisit(config),
         timeoutMs: config.timeoutMs,
         headers: plan.headers,
         ...(ca !== undefined && { ca }),

@@ -17,6 +17,12 @@ import type { Transport } from './transports/transport.js'
 export interface RequestSink {
   /** a request was sent; intendedMs is when it should have been */
   sent(endpoint: number, intendedMs: number, sendMs: number): void
+  /**
+   * the request just sent waited `waitMs` for a connection of the shared pool (the pool full),
+   * after it was ready at `sendMs - waitMs`: the `sendMs` given to sent() is then that ready
+   * time, so the send lag is the generator's own lateness and this wait is apart
+   */
+  connectionWait?(endpoint: number, waitMs: number): void
   /** a request was never sent: its flow arrived when the in-flight cap was full */
   dropped(endpoint: number): void
   /** an answer came; errorKind is -1 when its status was expected, else the kind (http_4xx, ...) */

@@ -63,7 +63,8 @@ export class Visit implements Dispatcher.DispatchHandler, RawHandler {
   sending = false
   /** waiting in the pool's queue for a free connection, since this time */
   waiting = false
-  waitingSinceMs = 0
+  /** -1: this request did not wait for a connection */
+  waitingSinceMs = -1
   /** the event loop's idle time (performance.nodeTiming.idleTime) when it began to wait */
   waitingIdleMs = 0
   /** the connection of the request in flight */
@@ -101,7 +102,15 @@ export class Visit implements Dispatcher.DispatchHandler, RawHandler {
     this.conn = conn
     const sendMs = this.clock.now()
     this.sendMs = sendMs
-    this.sink.sent(this.step.endpoint, this.intendedMs, sendMs)
+    const waitedSinceMs = this.waitingSinceMs
+    if (waitedSinceMs < 0) {
+      this.sink.sent(this.step.endpoint, this.intendedMs, sendMs)
+    } else {
+      // the pool kept it: the send lag ends when it was ready; the wait is the pool's, told apart
+      this.waitingSinceMs = -1
+      this.sink.sent(this.step.endpoint, this.intendedMs, waitedSinceMs)
+      this.sink.connectionWait?.(this.step.endpoint, sendMs - waitedSinceMs)
+    }
     return sendMs
   }
 
@@ -305,6 +314,7 @@ export class Visits {
     visit.active = false
     visit.sending = false
     visit.waiting = false
+    visit.waitingSinceMs = -1
     this.inFlight--
     this.free.push(visit)
     if (this.inFlight === 0) this.events.noneInFlight()
@@ -319,8 +329,10 @@ export class Visits {
     for (const visit of this.all) {
       if (!visit.active) continue
       if (visit.waiting) {
-        // never got a connection: sent now, as far as the counts go, and timed out
-        this.sink.sent(visit.step.endpoint, visit.intendedMs, now)
+        // never got a connection: ready since it began to wait, sent now as far as the counts
+        // go, and timed out; the wait was the pool's
+        this.sink.sent(visit.step.endpoint, visit.intendedMs, visit.waitingSinceMs)
+        this.sink.connectionWait?.(visit.step.endpoint, now - visit.waitingSinceMs)
       }
       if (visit.sending || visit.waiting) {
         this.sink.failed(visit.step.endpoint, TIMEOUT_KIND)
@@ -331,6 +343,7 @@ export class Visits {
       visit.waiting = false
       // its own connection (a connection per visit) goes with the pool's, closed by the engine
       visit.ownConn = undefined
+      visit.waitingSinceMs = -1
     }
     this.inFlight = 0
   }

@@ -22,7 +22,8 @@ test('folds one second per endpoint: asked, requests, ok, dropped, errors, statu
   assert.ok(seriesSecondSchema.safeParse(second).success)
   assert.equal(second.t, 4)
   assert.equal(second.share, 0.5)
-  assert.deepEqual(second.generator, HEALTH)
+  // the caller's health, with the second's worst send lag p99 (1 ms: post_session's)
+  assert.deepEqual(second.generator, { ...HEALTH, sendLagMsP99: 1 })
   const get = second.endpoints.get_session!
   assert.deepEqual(
     { asked: get.asked, requests: get.requests, ok: get.ok, dropped: get.dropped },
@@ -149,4 +150,18 @@ test('warmUpFolds: the asked number of folds, each with 300 made-up answers per 
     }
   }
   assert.equal(WARM_UP_FOLDS, [...warmUpFolds(new Recorder(['a']))].length)
+})
+
+test('the wait for a shared connection is told apart from the send lag', () => {
+  const recorder = new Recorder(['a'])
+  recorder.sent(0, 1000, 1000.2)
+  recorder.connectionWait(0, 250)
+  recorder.sent(0, 1001, 1001.2)
+  recorder.connectionWait(0, 40)
+  const health = recorder.fold(0, 1, HEALTH).generator
+  assert.equal(health.waitedForConnection, 2)
+  assert.ok(Math.abs(health.connectionWaitMsP99! - 250) < 1, String(health.connectionWaitMsP99))
+  assert.ok(health.sendLagMsP99! < 0.3)
+  // the next second starts from nothing
+  assert.equal(recorder.fold(1, 1, HEALTH).generator.waitedForConnection, undefined)
 })

@@ -60,6 +60,9 @@ export class Recorder {
   private readonly lentLatency: Histogram[]
   private readonly lentFromSend: Histogram[]
   private readonly lentSendLag: Histogram[]
+  /** requests of this second that waited for a connection of the shared pool, and their wait (µs) */
+  private waitedForConnection = 0
+  private readonly connectionWaits = newHistogram()
   /** totals since the start (for the live view), never reset */
   readonly totals: {
     asked: number
@@ -105,6 +108,11 @@ export class Recorder {
     recordUs(this.sendLag[endpoint]!, (sendMs - intendedMs) * 1000)
   }
 
+  connectionWait(_endpoint: number, waitMs: number): void {
+    this.waitedForConnection++
+    recordUs(this.connectionWaits, waitMs * 1000)
+  }
+
   dropped(endpoint: number): void {
     this.asked[endpoint]!++
     this.droppedCount[endpoint]!++
@@ -147,6 +155,17 @@ export class Recorder {
     const endpoints: Record<string, IntervalStats> = {}
     const histograms = new Map<string, SecondHistograms>()
     const encoding: (() => void)[] = []
+    // the generator's lateness and the pool's wait, told apart (the live view and the summary)
+    let sendLagUsP99 = 0
+    for (const histogram of this.sendLag)
+      if (histogram.totalCount > 0) sendLagUsP99 = Math.max(sendLagUsP99, histogram.getValueAtPercentile(99))
+    const health: GeneratorHealth = { ...generator, sendLagMsP99: Math.round(sendLagUsP99) / 1000 }
+    if (this.waitedForConnection > 0) {
+      health.waitedForConnection = this.waitedForConnection
+      health.connectionWaitMsP99 = Math.round(this.connectionWaits.getValueAtPercentile(99)) / 1000
+      this.waitedForConnection = 0
+      this.connectionWaits.reset()
+    }
     for (let e = 0; e < this.endpoints.length; e++) {
       const id = this.endpoints[e]!
       const stats = this.foldEndpoint(e)
@@ -168,7 +187,7 @@ export class Recorder {
       histograms.set(id, lent)
     }
     return {
-      second: { type: 'second', t, share: Math.round(share * 1e6) / 1e6, endpoints, generator },
+      second: { type: 'second', t, share: Math.round(share * 1e6) / 1e6, endpoints, generator: health },
       histograms,
       encoding,
     }

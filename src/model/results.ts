@@ -70,6 +70,12 @@ export const generatorHealthSchema = z.object({
   rssMb: z.number().nonnegative(),
   /** flows in flight at the end of the interval */
   inFlight: z.number().int().nonnegative(),
+  /** the generator's own lateness: send lag p99 of the interval, worst endpoint, ms */
+  sendLagMsP99: z.number().nonnegative().optional(),
+  /** requests that waited for a connection of the shared pool (the pool full), when any did */
+  waitedForConnection: z.number().int().nonnegative().optional(),
+  /** their wait for a connection, p99 over the interval, ms (not in the send lag) */
+  connectionWaitMsP99: z.number().nonnegative().optional(),
 })
 export type GeneratorHealth = z.infer<typeof generatorHealthSchema>
 
@@ -220,6 +226,14 @@ export const summarySchema = z.object({
     trustworthy: z.boolean(),
     /** why the generator's timing is not to be trusted, when it is not */
     warnings: z.array(z.string()),
+    /** requests that waited for a connection of the shared pool (the pool full, not the generator) */
+    waitedForConnection: z.number().int().nonnegative().optional(),
+    /** the worst second's p99 of that wait, ms */
+    connectionWaitMsP99: z.number().nonnegative().optional(),
+    /** the worst second's send lag p99 (the generator's own lateness), ms */
+    sendLagMsP99: z.number().nonnegative().optional(),
+    /** when the shared pool held requests back: where the wait was, and what to change */
+    connectionNote: z.string().optional(),
   }),
   thresholds: z.array(thresholdResultSchema),
   passed: z.boolean(),

@@ -3,5 +3,11 @@ export { deriveRates, endpointIds } from './derive.js'
 export { predictWorkers, type WorkerPrediction } from './littles-law.js'
 export { describeZodError, loadProfileFile, readDataFile, resolveProfile } from './load.js'
 export { shareAt, shareIntegralMs, stagesDurationMs } from './stages.js'
-export { applyTraffic, perEndpointFlows, type TrafficOptions, trafficOf } from './traffic.js'
+export {
+  applyTraffic,
+  connectsPerVisit,
+  perEndpointFlows,
+  type TrafficOptions,
+  trafficOf,
+} from './traffic.js'
 export type * from './types.js'

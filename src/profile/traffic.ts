@@ -82,6 +82,17 @@ export function perEndpointFlows(flows: readonly FlowSpec[]): FlowSpec[] {
   return out
 }
 
+/**
+ * Browsers open a connection per visit (and close it at its end): the default with browser
+ * traffic. `--connections N` asks for the shared pool of N (stress beyond per-visit handshakes).
+ */
+export function connectsPerVisit(config: {
+  readonly traffic: TrafficKind
+  readonly connections?: number | undefined
+}): boolean {
+  return config.traffic === 'browser' && config.connections === undefined
+}
+
 /** The traffic options of a run's (or capacity search's) configuration. */
 export function trafficOf(config: {
   readonly traffic: TrafficKind

@@ -103,6 +103,8 @@ function warningsSection(s: Summary): string {
   const items = s.generator.warnings.map(
     (w) => `<div class="warning">Generator not trustworthy: ${esc(w)}</div>`,
   )
+  if (s.generator.connectionNote !== undefined)
+    items.push(`<div class="warning">Connections: ${esc(s.generator.connectionNote)}</div>`)
   if (s.endReason !== 'completed')
     items.unshift(`<div class="warning bad">The run ended ${esc(endReasonText(s.endReason))}.</div>`)
   return items.join('\n')

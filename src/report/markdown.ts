@@ -43,6 +43,8 @@ export function renderMarkdown(summary: Summary, comparison?: Comparison): strin
       )
     }
   }
+  if (summary.generator.connectionNote !== undefined)
+    lines.push('', `> Connections: ${summary.generator.connectionNote}`)
   for (const warning of summary.generator.warnings)
     lines.push('', `> ⚠️ Generator not trustworthy: ${warning}`)
   if (comparison) {

@@ -97,6 +97,10 @@ class GeneratorHealth {
   private lagOver = 0
   private cpuOver = 0
   private worstLagMs = 0
+  private waitedForConnection = 0
+  private worstConnectionWaitMs = 0
+  private worstSendLagMs = 0
+  private hasSendLag = false
   /** per-second lag p99 values, µs, in a histogram so that memory stays flat */
   private readonly lag = newHistogram()
 
@@ -106,6 +110,14 @@ class GeneratorHealth {
     this.maxRssMb = Math.max(this.maxRssMb, g.rssMb)
     this.worstLagMs = Math.max(this.worstLagMs, g.eventLoopLagMsP99)
     recordUs(this.lag, g.eventLoopLagMsP99 * 1000)
+    if (g.sendLagMsP99 !== undefined) {
+      this.hasSendLag = true
+      this.worstSendLagMs = Math.max(this.worstSendLagMs, g.sendLagMsP99)
+    }
+    if (g.waitedForConnection !== undefined) {
+      this.waitedForConnection += g.waitedForConnection
+      this.worstConnectionWaitMs = Math.max(this.worstConnectionWaitMs, g.connectionWaitMsP99 ?? 0)
+    }
     if (g.eventLoopLagMsP99 > LAG_LIMIT_MS) this.lagOver++
     if (g.cpuPct >= CPU_LIMIT_PCT) this.cpuOver++
   }
@@ -132,6 +144,16 @@ class GeneratorHealth {
       maxRssMb: round(this.maxRssMb, 1),
       trustworthy: warnings.length === 0,
       warnings,
+      ...(this.hasSendLag && { sendLagMsP99: round(this.worstSendLagMs, 3) }),
+      ...(this.waitedForConnection > 0 && {
+        waitedForConnection: this.waitedForConnection,
+        connectionWaitMsP99: round(this.worstConnectionWaitMs, 3),
+        connectionNote:
+          `${this.waitedForConnection} requests waited for a free connection of the shared pool ` +
+          `(worst second's p99 ${round(this.worstConnectionWaitMs, 1)} ms; send lag p99 ${round(this.worstSendLagMs, 1)} ms): ` +
+          'the pool was full, not the generator late. Browsers do not share a pool: leave out --connections ' +
+          'with browser traffic for a connection per visit, or raise --connections',
+      }),
     }
   }
 }
