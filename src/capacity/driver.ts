@@ -290,8 +290,15 @@ const UNREACHABLE: ReadonlySet<string> = new Set(['connect_refused', 'dns', 'tls
  * handshakes, is a wrong --target (or one that is down), not a capacity below the start: say so.
  */
 function refuseUnreachable(target: string, m: StepMeasurement): void {
-  const kinds = Object.entries(m.total.errorKinds).filter(([, n]) => n > 0)
-  if (m.total.ok > 0 || kinds.length === 0 || !kinds.every(([kind]) => UNREACHABLE.has(kind))) return
+  // every row: with browser traffic the first request of a visit is a CORS preflight, a row of its
+  // own outside the total
+  const rows = Object.values(m.endpoints)
+  const counts = new Map<string, number>()
+  for (const row of rows)
+    for (const [kind, n] of Object.entries(row.errorKinds)) counts.set(kind, (counts.get(kind) ?? 0) + n)
+  const kinds = [...counts].filter(([, n]) => n > 0)
+  const ok = rows.reduce((n, row) => n + row.ok, 0)
+  if (ok > 0 || kinds.length === 0 || !kinds.every(([kind]) => UNREACHABLE.has(kind))) return
   throw new UsageError(
     `nothing answered at ${target} during the first step (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}): is the target up, and is --target right?`,
   )

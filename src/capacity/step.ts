@@ -1,6 +1,7 @@
 import type { ThresholdSpec } from '../config/thresholds.js'
 import type { ArrivalKind, ClockKind, EngineResult, Transport, VisitDataSource } from '../engine/index.js'
 import type { RunObserver } from '../metrics/index.js'
+import { isPreflightEndpoint } from '../model/endpoints.js'
 import { type Histogram, newHistogram } from '../model/histogram.js'
 import type { SeriesSecond, ThresholdResult } from '../model/results.js'
 import type { FlowSpec } from '../profile/types.js'
@@ -158,7 +159,8 @@ export async function runStep(options: StepOptions): Promise<StepMeasurement> {
       for (const [id, interval] of decoded.endpoints) {
         const counter = hold.get(id)
         if (counter) addHold(counter, interval.stats)
-        addHold(holdTotal, interval.stats)
+        // the total is the profile's table, as the summary's: preflights are a row apart
+        if (!isPreflightEndpoint(id)) addHold(holdTotal, interval.stats)
         if (interval.histograms.sendLag.totalCount > 0) lag.add(interval.histograms.sendLag)
       }
       if (lag.totalCount > 0) holdSendLag.add(lag)

@@ -43,7 +43,7 @@ export const runConfigSchema = z.strictObject({
   preCheckInsPerHour: z.number().nonnegative().default(DEFAULT_ESTIMATES.preCheckInsPerHour),
   withDemographics: z.boolean().default(false),
   /** `browser`: what the check-in web app sends (headers, CORS preflights); `api`: bare API calls */
-  traffic: z.enum(TRAFFIC_KINDS).default('api'),
+  traffic: z.enum(TRAFFIC_KINDS).default('browser'),
   /** browser traffic's Origin; default from the target (src/checkin/browser.ts defaultOrigin) */
   origin: z.string().optional(),
   /** the table as per-endpoint scripts send it: every request a visit of its own, no session */

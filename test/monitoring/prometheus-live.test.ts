@@ -159,6 +159,9 @@ before(async () => {
     '0.2',
     '--seed',
     '7',
+    // bare calls: the totals compared here are the profile's table, which leaves preflights out
+    '--traffic',
+    'api',
     '--prometheus-port',
     String(exporterPort),
     '--prometheus-linger',
