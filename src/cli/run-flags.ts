@@ -190,6 +190,10 @@ function declareRunFlags(command: Command): Command {
     .addOption(
       numberOption('--mock-workers <n>', 'worker pool of the embedded stand-in', { min: 1, integer: true }),
     )
+    .option(
+      '--mock-tls',
+      'the embedded stand-in serves HTTPS with a certificate made at start (its CA trusted)',
+    )
     .option('--baseline <dir>', 'compare with this earlier run in the report')
     .option('--junit <file>', 'write a JUnit XML file, one test case per threshold')
     .option('--markdown <file>', 'write a Markdown summary (for a CI job summary page)')

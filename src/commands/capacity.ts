@@ -224,7 +224,7 @@ export async function runCapacityCommand(
     )
   }
   const headers = resolveHeaders(config)
-  const ca = readCaFile(config.caFile)
+  let ca = readCaFile(config.caFile)
   const finalSettings = { ...settings, maxShare: maxScale }
   const coolDownMs = flags.coolDownMs ?? CAPACITY_DEFAULTS.coolDownMs
   const profileInfo: CapacityFile['profile'] = {
@@ -273,9 +273,12 @@ export async function runCapacityCommand(
       timeScale,
       seed,
       ...(config.mockWorkers !== undefined && { workers: config.mockWorkers }),
+      ...(config.mockTls && { tls: true }),
     })
   }
   const target = config.target ?? mock!.url
+  // the HTTPS stand-in's CA, made at its start: trusted as --ca would be
+  if (mock?.caPath !== undefined) ca = readCaFile(mock.caPath)
   const embeddedInfo = embedded ? { preset: config.mockPreset, workers, timeScale } : undefined
   const expectedAt = (share: number) => sentAt1x * share
   let signals: { remove(): void } | undefined

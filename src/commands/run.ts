@@ -133,7 +133,7 @@ async function execute(
     observers.push(...(page?.observers ?? []))
     await warming
     const startAtMs = options.startAt ? await options.startAt() : config.startAtMs
-    session = createSession(plan, target, observers, startAtMs, warn)
+    session = createSession(trustingStandIn(plan, mock), target, observers, startAtMs, warn)
     watchSeconds(session, plan, target, options)
     setEngine(session.engine)
     options.onEngine?.(session.engine)
@@ -228,7 +228,15 @@ function startStandIn(config: RunConfig, seed: number): Promise<MockProcess | un
     timeScale: config.mockTimeScale,
     seed,
     ...(config.mockWorkers !== undefined && { workers: config.mockWorkers }),
+    ...(config.mockTls && { tls: true }),
   })
+}
+
+/** With the HTTPS stand-in (--mock-tls): its CA, made at its start, trusted as --ca would be. */
+function trustingStandIn(plan: RunPlan, mock: MockProcess | undefined): RunPlan {
+  if (mock?.caPath === undefined) return plan
+  // worker processes (--workers) read it as the config's CA file
+  return { ...plan, ca: readCaFile(mock.caPath), config: { ...plan.config, caFile: mock.caPath } }
 }
 
 function startRunExporters(plan: RunPlan, target: string, warn: (message: string) => void) {

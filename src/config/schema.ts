@@ -114,6 +114,8 @@ export const runConfigSchema = z.strictObject({
   mockPreset: z.enum(PRESET_NAMES).default('fast'),
   mockTimeScale: z.number().positive().default(1),
   mockWorkers: z.number().int().positive().optional(),
+  /** the embedded stand-in serves HTTPS (a certificate made at start, its CA trusted by the run) */
+  mockTls: z.boolean().default(false),
   /** baseline run folder to compare against in the report */
   baseline: z.string().optional(),
   junit: z.string().optional(),

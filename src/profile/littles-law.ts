@@ -43,7 +43,8 @@ export function predictWorkers(
   workers: number,
   options: PredictOptions = {},
 ): WorkerPrediction {
-  const perEndpoint = options.perEndpoint === true
+  // default: how the profile is sent (run --per-endpoint turns its flows into one-request visits)
+  const perEndpoint = options.perEndpoint ?? profile.traffic?.perEndpoint === true
   const busyByEndpoint: Record<string, number> = {}
   let busyAt1x = 0
   for (const flow of profile.flows) {
