@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { type TLSSocket, connect as tlsConnect } from 'node:tls'
+import { type SecureContext, type TLSSocket, connect as tlsConnect } from 'node:tls'
 import { ResponseParser } from './parser.js'
 
 /**
@@ -34,6 +34,12 @@ export interface RawEndpoint {
   /** TLS server name (not for an IP address) */
   readonly servername: string | undefined
   readonly ca: string | Buffer | undefined
+  /**
+   * the TLS context, made once for every connection: a `ca` given to each tls.connect would parse
+   * the PEM and build a context per connection (ms of CPU each: a connection per visit at 600/s
+   * stalled the event loop for seconds)
+   */
+  readonly secureContext: SecureContext | undefined
   readonly insecure: boolean
   readonly timeoutMs: number
 }
@@ -104,7 +110,9 @@ export class RawConnection extends ResponseParser {
         host,
         port,
         ...(this.endpoint.servername !== undefined && { servername: this.endpoint.servername }),
-        ...(this.endpoint.ca !== undefined && { ca: this.endpoint.ca }),
+        ...(this.endpoint.secureContext !== undefined
+          ? { secureContext: this.endpoint.secureContext }
+          : this.endpoint.ca !== undefined && { ca: this.endpoint.ca }),
         rejectUnauthorized: !this.endpoint.insecure,
         ALPNProtocols: ['http/1.1'],
       })

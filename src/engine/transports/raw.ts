@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { createSecureContext } from 'node:tls'
 import { RawConnection, type RawEndpoint } from '../raw/connection.js'
 import {
   buildRawRequest,
@@ -44,6 +45,9 @@ export class RawTransport implements HttpTransport {
       tls,
       servername: tls && isIP(host) === 0 ? host : undefined,
       ca: options.ca,
+      secureContext: tls
+        ? createSecureContext(options.ca !== undefined ? { ca: options.ca } : {})
+        : undefined,
       insecure: options.insecure === true,
       timeoutMs: options.timeoutMs,
     }
