@@ -132,6 +132,7 @@ if (values.serve) {
     const recorder = new Recorder(endpoints)
     const perSecond: { inFlight: number; rssMb: number; lagP99: number }[] = []
     let holdLag: string[] = []
+    const errorKinds: Record<string, number> = {}
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     const engine = new Engine({
@@ -146,7 +147,7 @@ if (values.serve) {
       scale,
       arrival: 'poisson',
       seed: 1,
-      maxInFlight: IN_FLIGHT * 2,
+      maxInFlight: Math.round(IN_FLIGHT * 1.5),
       timeoutMs: 30_000,
       connectionPerVisit: true,
       data: checkinVisitData('2026-12-04'),
@@ -155,6 +156,9 @@ if (values.serve) {
         onSecond(t, share, inFlight) {
           const second = recorder.fold(t, share, { eventLoopLagMsP99: 0, cpuPct: 0, rssMb: 0, inFlight })
           const lag = Object.values(second.endpoints).map((e) => e.sendLag)
+          for (const e of Object.values(second.endpoints))
+            for (const [kind, n] of Object.entries(e.errors)) errorKinds[kind] = (errorKinds[kind] ?? 0) + (n ?? 0)
+          if (process.env.VERBOSE) console.error(t, inFlight, JSON.stringify(errorKinds))
           if (t >= rampS && t < SECONDS) holdLag = holdLag.concat(lag)
           perSecond.push({
             inFlight,
@@ -184,7 +188,7 @@ if (values.serve) {
       `in flight (= connections open) during the hold: min ${Math.min(...hold.map((s) => s.inFlight))}, max ${Math.max(...hold.map((s) => s.inFlight))}; the server saw at most ${server.most} connections open`,
     )
     console.log(
-      `requests ${totals.requests} (ok ${totals.ok}, errors ${recorder.totals.errors}, dropped ${recorder.totals.dropped}), connections opened ${result.connections}`,
+      `requests ${totals.requests} (ok ${totals.ok}, errors ${recorder.totals.errors} ${JSON.stringify(errorKinds)}, dropped ${recorder.totals.dropped}), connections opened ${result.connections}`,
     )
     console.log(
       `generator: RSS max ${Math.max(...perSecond.map((s) => s.rssMb))} MB, CPU ${(((cpu.user + cpu.system) / 1e6 / wallS) * 100).toFixed(0)}% of a core over ${wallS.toFixed(0)} s; ` +
