@@ -63,6 +63,8 @@ Examples:
       view?.finish()
       const color = useColor(out)
       out.write(`\n${formatSummaryTable(outcome.summary, { color })}\n`)
+      const poolNote = outcome.summary.generator.connectionNote
+      if (poolNote !== undefined) out.write(`\nConnections: ${poolNote}\n`)
       if (outcome.note) out.write(`\n${color ? red(outcome.note) : outcome.note}\n`)
       out.write(`\nResults: ${outcome.runDir}\nReport:  ${outcome.files.report}\n`)
       process.exitCode = outcome.exitCode
