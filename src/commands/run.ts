@@ -20,7 +20,7 @@ import {
 } from '../metrics/index.js'
 import { makeOutputDir } from '../metrics/output-dir.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
-import { type MockProcess, startMockProcess } from '../mock/process.js'
+import type { MockProcess } from '../mock/process.js'
 import type { EndReason } from '../model/results.js'
 import {
   connectsPerVisit,
@@ -38,6 +38,7 @@ import { progress } from './run-progress.js'
 import type { RunHandle, RunOptions, RunOutcome } from './run-types.js'
 import { type RunPage, startRunPage, steer, withControls } from './run-web.js'
 import { installSignals } from './signals.js'
+import { startStandIn, trustingStandIn } from './stand-in.js'
 
 export type { LiveEndpoint, RunHandle, RunOptions, RunOutcome, RunProgress, RunStarted } from './run-types.js'
 
@@ -218,25 +219,6 @@ function openSeries(runDir: string): SeriesWriter {
       'CL_OUTPUT',
     )
   }
-}
-
-/** The embedded stand-in, when the run has no target. */
-function startStandIn(config: RunConfig, seed: number): Promise<MockProcess | undefined> {
-  if (config.target !== undefined) return Promise.resolve(undefined)
-  return startMockProcess({
-    preset: config.mockPreset,
-    timeScale: config.mockTimeScale,
-    seed,
-    ...(config.mockWorkers !== undefined && { workers: config.mockWorkers }),
-    ...(config.mockTls && { tls: true }),
-  })
-}
-
-/** With the HTTPS stand-in (--mock-tls): its CA, made at its start, trusted as --ca would be. */
-function trustingStandIn(plan: RunPlan, mock: MockProcess | undefined): RunPlan {
-  if (mock?.caPath === undefined) return plan
-  // worker processes (--workers) read it as the config's CA file
-  return { ...plan, ca: readCaFile(mock.caPath), config: { ...plan.config, caFile: mock.caPath } }
 }
 
 function startRunExporters(plan: RunPlan, target: string, warn: (message: string) => void) {
