@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { Dispatcher } from 'undici'
 import { classifyError, classifyStatus, ERROR_KIND_INDEX } from './classify.js'
 import type { Clock } from './clock.js'
@@ -29,6 +30,8 @@ import type { RequestSink, VisitDataSource } from './types.js'
  */
 
 const TIMEOUT_KIND = ERROR_KIND_INDEX.timeout
+/** a wait for a connection is the pool's when the loop sat idle this share of it (pool.ts's rule) */
+const IDLE_SHARE_OF_POOL_WAIT = 0.25
 const CORS_KIND = ERROR_KIND_INDEX.cors
 const ALLOW_ORIGIN = Buffer.from('access-control-allow-origin')
 const ALLOW_CREDENTIALS = Buffer.from('access-control-allow-credentials')
@@ -103,15 +106,25 @@ export class Visit implements Dispatcher.DispatchHandler, RawHandler {
     const sendMs = this.clock.now()
     this.sendMs = sendMs
     const waitedSinceMs = this.waitingSinceMs
-    if (waitedSinceMs < 0) {
+    this.waitingSinceMs = -1
+    if (waitedSinceMs < 0 || !this.poolKeptWaiting(sendMs - waitedSinceMs)) {
       this.sink.sent(this.step.endpoint, this.intendedMs, sendMs)
     } else {
       // the pool kept it: the send lag ends when it was ready; the wait is the pool's, told apart
-      this.waitingSinceMs = -1
       this.sink.sent(this.step.endpoint, this.intendedMs, waitedSinceMs)
       this.sink.connectionWait?.(this.step.endpoint, sendMs - waitedSinceMs)
     }
     return sendMs
+  }
+
+  /**
+   * Its wait for a connection was the pool's (all its connections busy with a slow target), not
+   * the generator's: the event loop sat idle for at least a quarter of the wait (the pool's own
+   * rule for opening more). A loop busy the whole time (a stall, answers in and unread) kept the
+   * connections from freeing up: that wait is the generator late, and stays in the send lag.
+   */
+  private poolKeptWaiting(waitedMs: number): boolean {
+    return performance.nodeTiming.idleTime - this.waitingIdleMs >= waitedMs * IDLE_SHARE_OF_POOL_WAIT
   }
 
   onConnect(): void {}
