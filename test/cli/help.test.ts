@@ -39,6 +39,7 @@ const ENDS: Readonly<Record<string, { readonly argv: readonly string[]; readonly
 
 const SPECIAL: Readonly<Record<string, string>> = {
   '--target': 'http://127.0.0.1:9',
+  '--origin': 'https://staging.va.gov',
   '--config': `${MISSING}.yaml`,
   '--profile': 'vets-api-checkin',
   '--stages': '1s:0.1',
