@@ -33,14 +33,7 @@ import { redactConfig } from '../metrics/index.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
 import { type MockProcess, startMockProcess } from '../mock/process.js'
 import { PRESETS } from '../model/downstream.js'
-import {
-  connectsPerVisit,
-  deriveRates,
-  endpointIds,
-  predictWorkers,
-  resolveProfile,
-  trafficOf,
-} from '../profile/index.js'
+import { connectsPerVisit, deriveRates, endpointIds, predictWorkers, runProfile } from '../profile/index.js'
 import { type CapacityPage, startCapacityPage } from './capacity-web.js'
 import { makeRunId, profileRecord, runSeed } from './run-identity.js'
 import { installSignals } from './signals.js'
@@ -154,15 +147,7 @@ export async function runCapacityCommand(
   options: CapacityCommandOptions = {},
 ): Promise<CapacityOutcome> {
   refuseInapplicable(config)
-  const profile = resolveProfile(
-    config.profile,
-    {
-      checkInsPerHour: config.checkInsPerHour,
-      preCheckInsPerHour: config.preCheckInsPerHour,
-      withDemographics: config.withDemographics,
-    },
-    trafficOf(config),
-  )
+  const profile = runProfile(config)
   const endpoints = endpointIds(profile)
   const embedded = config.target === undefined
   const timeScale = embedded ? config.mockTimeScale : 1

@@ -22,14 +22,7 @@ import { makeOutputDir } from '../metrics/output-dir.js'
 // process.js, not the index: the index loads fastify, which the generator never needs
 import type { MockProcess } from '../mock/process.js'
 import type { EndReason } from '../model/results.js'
-import {
-  connectsPerVisit,
-  deriveRates,
-  endpointIds,
-  resolveProfile,
-  stagesDurationMs,
-  trafficOf,
-} from '../profile/index.js'
+import { connectsPerVisit, deriveRates, endpointIds, runProfile, stagesDurationMs } from '../profile/index.js'
 import type { DerivedProfile, Profile } from '../profile/types.js'
 import { findAbort, prepareOutputFiles, runThresholds, SERIES_FILE, writeRunFiles } from '../report/index.js'
 import { type LoadSource, Session, type SessionResult, warmUpSession } from '../session/index.js'
@@ -165,15 +158,7 @@ async function execute(
 
 /** Resolves the profile and names the run; refuses a start in the past or a folder that cannot be written. */
 function planRun(config: RunConfig): RunPlan {
-  const profile = resolveProfile(
-    config.profile,
-    {
-      checkInsPerHour: config.checkInsPerHour,
-      preCheckInsPerHour: config.preCheckInsPerHour,
-      withDemographics: config.withDemographics,
-    },
-    trafficOf(config),
-  )
+  const profile = runProfile(config)
   const endpoints = endpointIds(profile)
   const runId = config.runId ?? sharedRunId(config) ?? makeRunId()
   const runDir = join(config.out, runId)

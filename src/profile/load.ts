@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { BUILTIN_PROFILE_NAME, checkinProfile, DEFAULT_ESTIMATES } from './builtin.js'
-import { applyTraffic, type TrafficOptions } from './traffic.js'
+import { applyTraffic, type TrafficOptions, trafficOf } from './traffic.js'
 import type { CheckinEstimates, JsonTemplate, Profile } from './types.js'
 
 const jsonTemplate: z.ZodType<JsonTemplate> = z.lazy(() =>
@@ -113,5 +113,22 @@ function loadProfile(
   if (/\.(ya?ml|json)$/.test(nameOrPath)) return loadProfileFile(nameOrPath)
   throw new ConfigError(
     `unknown profile "${nameOrPath}": use the built-in "${BUILTIN_PROFILE_NAME}" or a .yaml/.json profile file`,
+  )
+}
+
+/** The profile a run (or capacity search) sends: its name or file, estimates and traffic. */
+export function runProfile(
+  config: Parameters<typeof trafficOf>[0] & {
+    readonly profile: string
+    readonly checkInsPerHour: number
+    readonly preCheckInsPerHour: number
+    readonly withDemographics: boolean
+  },
+): Profile {
+  const { checkInsPerHour, preCheckInsPerHour, withDemographics } = config
+  return resolveProfile(
+    config.profile,
+    { checkInsPerHour, preCheckInsPerHour, withDemographics },
+    trafficOf(config),
   )
 }
