@@ -157,7 +157,8 @@ if (values.serve) {
           const second = recorder.fold(t, share, { eventLoopLagMsP99: 0, cpuPct: 0, rssMb: 0, inFlight })
           const lag = Object.values(second.endpoints).map((e) => e.sendLag)
           for (const e of Object.values(second.endpoints))
-            for (const [kind, n] of Object.entries(e.errors)) errorKinds[kind] = (errorKinds[kind] ?? 0) + (n ?? 0)
+            for (const [kind, n] of Object.entries(e.errors))
+              errorKinds[kind] = (errorKinds[kind] ?? 0) + (n ?? 0)
           if (process.env.VERBOSE) console.error(t, inFlight, JSON.stringify(errorKinds))
           if (t >= rampS && t < SECONDS) holdLag = holdLag.concat(lag)
           perSecond.push({

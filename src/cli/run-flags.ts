@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander'
+import { parseOrigin } from '../checkin/browser.js'
 import { parseStartAt, type RunConfigSources, resolveRunConfig } from '../config/load.js'
 import { parseHeader, parseShard, parseStages } from '../config/parse.js'
-import { parseOrigin } from '../checkin/browser.js'
 import {
   ARRIVAL_PROCESSES,
   CLOCK_KINDS,

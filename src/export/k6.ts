@@ -22,6 +22,8 @@ export interface K6Export {
   readonly thresholds: readonly ThresholdSpec[]
   /** the base URL written into the script (overridable with -e CHECKIN_LOAD_TARGET=...) */
   readonly target: string
+  /** each visit on connections of its own, closed at its end (browser traffic without --connections) */
+  readonly connectionPerVisit: boolean
   readonly version: string
   /** the command line that made it, for the header comment */
   readonly command: string
@@ -78,6 +80,8 @@ export function k6Script(input: K6Export): string {
     scenarios,
     thresholds,
     discardResponseBodies: true,
+    // a browser visit opens its own connection (TLS included) and closes it: a k6 iteration, likewise
+    ...(input.connectionPerVisit && { noVUConnectionReuse: true }),
     ...(config.insecure && { insecureSkipTLSVerify: true }),
   }
   const envHeaders = Object.values(headerValues).map((v) => v.slice(ENV_MARK.length))

@@ -119,10 +119,14 @@ test('the default SLOs are thresholds keyed by the endpoint tag, in k6 syntax', 
   assert.deepEqual(thresholds['http_req_duration{endpoint:post_session}'], ['p(95)<3500'])
 })
 
-test("each flow's function sends its four requests in order, tagged, with a fresh UUID per visit", async () => {
-  const { script, sent } = await loadWithStubs(exportScript('flows', ['--scale', '2', '--duration', '1m']), {
-    CHECKIN_LOAD_TARGET: 'https://staging.example.test/',
-  })
+test("--traffic api: each flow's function sends its four requests in order, tagged, with a fresh UUID per visit", async () => {
+  const { script, sent } = await loadWithStubs(
+    exportScript('flows', ['--scale', '2', '--duration', '1m', '--traffic', 'api']),
+    {
+      CHECKIN_LOAD_TARGET: 'https://staging.example.test/',
+    },
+  )
+  assert.equal(script.options.noVUConnectionReuse, undefined, 'api traffic shares connections')
   const flows = {
     check_in: ['get_session', 'post_session', 'get_patient_check_in', 'post_patient_check_in'],
     pre_check_in: ['get_session', 'post_session', 'get_pre_check_in', 'post_pre_check_in'],
@@ -185,6 +189,8 @@ flows:
 `,
   )
   const file = exportScript('browser', [
+    '--traffic',
+    'api',
     '--profile',
     profile,
     '--stages',
@@ -304,4 +310,36 @@ test('a rate that is no whole number of visits a minute is written per hour, not
   assert.deepEqual([check_in.rate, check_in.timeUnit], [294, '1m'])
   assert.deepEqual([pre_check_in.rate, pre_check_in.timeUnit], [72_510, '1h'], '2417 x 0.5 = 1208.5 a minute')
   assert.equal(pre_check_in.duration, '120s')
+})
+
+test("browser traffic (the default): a preflight before each API request, the web app's bodies and paths, a connection per visit", async () => {
+  const { script, sent } = await loadWithStubs(
+    exportScript('browser-default', ['--scale', '2', '--duration', '1m']),
+    {
+      CHECKIN_LOAD_TARGET: 'https://staging-api.va.gov/',
+    },
+  )
+  assert.equal(script.options.noVUConnectionReuse, true)
+  const api = ['get_session', 'post_session', 'get_pre_check_in', 'post_pre_check_in']
+  sent.length = 0
+  script.pre_check_in()
+  assert.deepEqual(
+    sent.map((r) => r.params.tags.endpoint),
+    api.flatMap((endpoint) => ['preflight', endpoint]),
+  )
+  assert.deepEqual(
+    sent.map((r) => r.method),
+    ['OPTIONS', 'GET', 'OPTIONS', 'POST', 'OPTIONS', 'GET', 'OPTIONS', 'POST'],
+  )
+  for (let i = 0; i < sent.length; i += 2) {
+    const [preflight, request] = [sent[i]!, sent[i + 1]!]
+    assert.equal(preflight.url, request.url, 'each preflight asks for the URL it precedes')
+    assert.equal(preflight.params.headers['access-control-request-method'], request.method)
+    assert.ok(request.params.headers.origin, 'Origin on every API request')
+    assert.equal(request.params.headers['x-key-inflection'], 'camel')
+    if (request.method === 'POST') assert.ok(request.url.split('?')[0]!.endsWith('/'), request.url)
+  }
+  const login = JSON.parse(sent[3]!.body!).session
+  assert.ok(login.lastName.length > 0)
+  assert.equal(login.checkInType, 'preCheckIn')
 })
