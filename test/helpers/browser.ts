@@ -6,6 +6,29 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 /** Debian's chromium, which scripts/install-system-deps.sh installs (a missing browser fails, never skips). */
 export const CHROMIUM = '/usr/bin/chromium'
 
+/**
+ * Debian's headless Chromium, as the machine's probe starts it: no sandbox (root), no GPU, and no
+ * background networking (this machine's closed network refuses it, many connections at a time).
+ */
+export async function launchChromium(): Promise<Browser> {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: run scripts/install-system-deps.sh (apt-get install chromium)`,
+  )
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  })
+}
+
 export interface OpenedPage {
   readonly browser: Browser
   readonly page: Page
@@ -20,22 +43,7 @@ export interface OpenedPage {
  * until its charts say they are drawn (`html[data-charts-ready]`). The caller closes the browser.
  */
 export async function openChartPage(path: string): Promise<OpenedPage> {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: run scripts/install-system-deps.sh (apt-get install chromium)`,
-  )
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  })
+  const browser = await launchChromium()
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
   const requests: string[] = []
   const pageErrors: string[] = []

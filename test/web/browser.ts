@@ -1,7 +1,5 @@
-import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { CHROMIUM } from '../helpers/browser.js'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../helpers/browser.js'
 
 export interface LivePage {
   readonly browser: Browser
@@ -18,21 +16,7 @@ export interface LivePage {
  * not to the page's own loopback server is aborted (and listed). Waits for its charts.
  */
 export async function openLivePage(pageUrl: string): Promise<LivePage> {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-system-deps.sh`)
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  })
+  const browser = await launchChromium()
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
   const origin = new URL(pageUrl).origin
   const requests: string[] = []
