@@ -33,7 +33,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   // the capacity search: steps of sessions, judged
   capacity: 6,
   // the session pipeline: engine (or a fleet of workers) -> folded seconds -> series, summary,
-  // exporters; run, each capacity step and the warm-up use it (issue 14; being created)
+  // exporters; run, each capacity step and the warm-up use it
   session: 5,
   // shards: worker processes, their merge, Kubernetes manifests
   cluster: 4,
