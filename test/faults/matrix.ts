@@ -52,6 +52,10 @@ export function runArgs(target: string, out: string, extra: readonly string[] = 
     out,
     '--seed',
     '7',
+    // bare API calls: each fault then meets the profile's own rows (in browser traffic the
+    // fault server's answer to the first preflight would end every visit as a cors error)
+    '--traffic',
+    'api',
     ...extra,
   ]
 }

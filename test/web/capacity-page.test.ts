@@ -20,6 +20,8 @@ test('capacity --web: steps as judged, seconds on one time line, scale refused, 
     const config = resolveRunConfig({
       flags: {
         target: target.url,
+        // the test server answers no CORS preflight: bare API calls
+        traffic: 'api',
         out: mkdtempSync(join(tmpdir(), 'checkin-load-capacity-web-')),
         quiet: true,
         web: true,
