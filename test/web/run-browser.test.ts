@@ -28,6 +28,8 @@ before(async () => {
   const config = resolveRunConfig({
     flags: {
       target: target.url,
+      // the counting server answers no CORS preflight: bare API calls, counted as the profile's
+      traffic: 'api',
       durationMs: 40_000,
       scale: 0.5,
       arrival: 'constant',

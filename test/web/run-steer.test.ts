@@ -27,6 +27,8 @@ test('steering a real run: scale, pause, resume, stop; the server count follows;
     const config = resolveRunConfig({
       flags: {
         target: target.url,
+        // the counting server answers no CORS preflight: bare API calls, counted as the profile's
+        traffic: 'api',
         durationMs: 30_000,
         scale: 0.5,
         arrival: 'constant',
@@ -110,6 +112,8 @@ test('run --workers 2 --web: one page for the fleet, and a change reaches every 
     const config = resolveRunConfig({
       flags: {
         target: target.url,
+        // the counting server answers no CORS preflight: bare API calls, counted as the profile's
+        traffic: 'api',
         workers: 2,
         durationMs: 30_000,
         scale: 0.5,
@@ -164,6 +168,8 @@ test('a --web-port in use is a usage error naming the flag, before any load', as
     const config = resolveRunConfig({
       flags: {
         target: target.url,
+        // the counting server answers no CORS preflight: bare API calls, counted as the profile's
+        traffic: 'api',
         durationMs: 2_000,
         out: mkdtempSync(join(tmpdir(), 'checkin-load-busy-port-')),
         quiet: true,
