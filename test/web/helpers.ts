@@ -1,4 +1,27 @@
 import { get, request } from 'node:http'
+import { okHandler, startServer, type TestServer } from '../engine/helpers.js'
+
+/** A loopback target that answers 200 to everything and notes when each request came. */
+export async function startCountingServer(): Promise<{ target: TestServer; hits: number[] }> {
+  const hits: number[] = []
+  const target = await startServer((req, res) => {
+    hits.push(Date.now())
+    okHandler(req, res)
+  })
+  return { target, hits }
+}
+
+/**
+ * The flags every steered run against a counting server shares: bare API calls (the server
+ * answers no CORS preflight, and its count is the profile's), the page on a free port, no linger.
+ */
+export const COUNTED_RUN = {
+  traffic: 'api',
+  quiet: true,
+  web: true,
+  webPort: 0,
+  webLingerMs: 0,
+} as const
 
 /** A test's view of the live server's answers. */
 export interface Answer {

@@ -7,37 +7,30 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type RunHandle, startRun } from '../../src/commands/run.js'
 import { resolveRunConfig } from '../../src/config/load.js'
 import { checkinProfile, endpointIds } from '../../src/profile/index.js'
-import { okHandler, startServer, type TestServer } from '../engine/helpers.js'
+import type { TestServer } from '../engine/helpers.js'
 import { type LivePage, openLivePage } from './browser.js'
+import { COUNTED_RUN, startCountingServer } from './helpers.js'
 
 /**
  * The live page of a real run in headless Chromium with the network off: every endpoint and chart
  * is there, the numbers move from second to second, and the page's scale control moves the
  * server's count within 2 s (±20%).
  */
-const hits: number[] = []
+let hits: number[] = []
 let target: TestServer
 let handle: RunHandle
 let live: LivePage
 
 before(async () => {
-  target = await startServer((req, res) => {
-    hits.push(Date.now())
-    okHandler(req, res)
-  })
+  ;({ target, hits } = await startCountingServer())
   const config = resolveRunConfig({
     flags: {
       target: target.url,
-      // the counting server answers no CORS preflight: bare API calls, counted as the profile's
-      traffic: 'api',
+      ...COUNTED_RUN,
       durationMs: 40_000,
       scale: 0.5,
       arrival: 'constant',
       out: mkdtempSync(join(tmpdir(), 'checkin-load-live-')),
-      quiet: true,
-      web: true,
-      webPort: 0,
-      webLingerMs: 0,
       defaultSlos: false,
     },
   })

@@ -8,7 +8,7 @@ import { startRun } from '../../src/commands/run.js'
 import { resolveRunConfig } from '../../src/config/load.js'
 import { rebuildRunFiles } from '../../src/report/index.js'
 import { okHandler, startServer } from '../engine/helpers.js'
-import { call, control } from './helpers.js'
+import { COUNTED_RUN, call, control, startCountingServer } from './helpers.js'
 
 /**
  * `run --web` for real: the engine against a loopback server that counts what it receives, steered
@@ -16,28 +16,19 @@ import { call, control } from './helpers.js'
  * to about 0 within 2 s and resume back; every change is in series.ndjson and in the rebuilt report.
  */
 test('steering a real run: scale, pause, resume, stop; the server count follows; the changes are recorded', async () => {
-  const hits: number[] = []
-  const target = await startServer((req, res) => {
-    hits.push(Date.now())
-    okHandler(req, res)
-  })
+  const { target, hits } = await startCountingServer()
   const out = mkdtempSync(join(tmpdir(), 'checkin-load-steer-'))
   try {
     // 100 req/s asked (the check-in profile at 0.5x), constant arrivals, 30 s planned: stopped from the API
     const config = resolveRunConfig({
       flags: {
         target: target.url,
-        // the counting server answers no CORS preflight: bare API calls, counted as the profile's
-        traffic: 'api',
+        ...COUNTED_RUN,
         durationMs: 30_000,
         scale: 0.5,
         arrival: 'constant',
         out,
         runId: 'steered',
-        quiet: true,
-        web: true,
-        webPort: 0,
-        webLingerMs: 0,
         defaultSlos: false,
       },
     })
@@ -102,28 +93,19 @@ test('steering a real run: scale, pause, resume, stop; the server count follows;
 })
 
 test('run --workers 2 --web: one page for the fleet, and a change reaches every worker', async () => {
-  const hits: number[] = []
-  const target = await startServer((req, res) => {
-    hits.push(Date.now())
-    okHandler(req, res)
-  })
+  const { target, hits } = await startCountingServer()
   const out = mkdtempSync(join(tmpdir(), 'checkin-load-steer-fleet-'))
   try {
     const config = resolveRunConfig({
       flags: {
         target: target.url,
-        // the counting server answers no CORS preflight: bare API calls, counted as the profile's
-        traffic: 'api',
+        ...COUNTED_RUN,
         workers: 2,
         durationMs: 30_000,
         scale: 0.5,
         arrival: 'constant',
         out,
         runId: 'fleet',
-        quiet: true,
-        web: true,
-        webPort: 0,
-        webLingerMs: 0,
         defaultSlos: false,
       },
     })
@@ -158,22 +140,15 @@ test('run --workers 2 --web: one page for the fleet, and a change reaches every 
 })
 
 test('a --web-port in use is a usage error naming the flag, before any load', async () => {
-  const hits: number[] = []
-  const target = await startServer((req, res) => {
-    hits.push(Date.now())
-    okHandler(req, res)
-  })
+  const { target, hits } = await startCountingServer()
   const busy = await startServer(okHandler)
   try {
     const config = resolveRunConfig({
       flags: {
         target: target.url,
-        // the counting server answers no CORS preflight: bare API calls, counted as the profile's
-        traffic: 'api',
+        ...COUNTED_RUN,
         durationMs: 2_000,
         out: mkdtempSync(join(tmpdir(), 'checkin-load-busy-port-')),
-        quiet: true,
-        web: true,
         webPort: busy.port,
       },
     })
